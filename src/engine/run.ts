@@ -1,0 +1,329 @@
+// A run: starts and retires users along the load model, sends their requests, and keeps
+// the books (per-step metrics, in-flight requests, the per-second timeline).
+//
+// Phases: start the timers → follow the stages (closed: adjust the user count every
+// 100 ms; open: start iterations when they fall due) → stop starting work → give the
+// requests still in flight the grace period → close the books (what is left is
+// "stalled, never completed") → destroy the connection pool.
+
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { HttpClient } from '../protocols/http.js';
+import { InFlightTracker } from '../metrics/inflight.js';
+import { StepMetrics, type ErrorClass } from '../metrics/step-metrics.js';
+import { Timeline, type TimelinePoint } from '../metrics/timeline.js';
+import type { Flow, HttpStep, Scenario, Step } from '../scenario/types.js';
+import { createRandom, pickWeighted } from './random.js';
+import { closedTargetUsers, openDueTimes, openRateAt, plannedDurationMs } from './schedule.js';
+import { runSteps, User, type UserHost } from './user.js';
+
+export interface RunOptions {
+  target: string;
+  seed: number;
+  /** Called once a second with the interval that just ended. */
+  onTick?: (point: TimelinePoint, run: Run) => void;
+  /** Called after each tick; returning a reason stops the run early (`--abort-on-fail`). */
+  shouldAbort?: (run: Run) => string | undefined;
+}
+
+export type StopReason = 'completed' | 'interrupted' | 'aborted';
+
+const CONTROL_INTERVAL_MS = 100;
+const TICK_INTERVAL_MS = 1000;
+
+export class Run implements UserHost {
+  readonly scenario: Scenario;
+  readonly options: RunOptions;
+  readonly steps = new Map<string, StepMetrics>();
+  readonly startedAt: number;
+  readonly startedAtWall: Date;
+  readonly tracker: InFlightTracker;
+  readonly timeline: Timeline;
+  readonly plannedMs: number | undefined;
+  readonly eventLoopDelay = monitorEventLoopDelay({ resolution: 10 });
+
+  stopping = false;
+  stopReason: StopReason = 'completed';
+  abortMessage: string | undefined;
+  endedAt = 0;
+  iterationsStarted = 0;
+  iterationsCompleted = 0;
+  dropped = 0;
+  readonly internalErrors: string[] = [];
+
+  readonly #client: HttpClient;
+  readonly #users = new Set<User>();
+  readonly #freeIndexes: number[] = [];
+  #nextIndex = 0;
+  #usersDone = 0;
+  #timers: NodeJS.Timeout[] = [];
+  #openTimer: NodeJS.Timeout | undefined;
+  #finished: Promise<void>;
+  #resolveFinished!: () => void;
+  #userTasks = new Set<Promise<void>>();
+
+  constructor(scenario: Scenario, options: RunOptions) {
+    this.scenario = scenario;
+    this.options = options;
+    this.plannedMs = plannedDurationMs(scenario.load);
+    for (const step of httpSteps(scenario.flows)) {
+      if (!this.steps.has(step.name)) this.steps.set(step.name, new StepMetrics(step.name));
+    }
+    this.#client = new HttpClient(options.target, {
+      connections: scenario.http.connections,
+      requestTimeoutMs: scenario.timeouts.requestMs,
+    });
+    this.startedAt = performance.now();
+    this.startedAtWall = new Date();
+    this.tracker = new InFlightTracker(scenario.timeouts.stallMs, this.startedAt);
+    this.timeline = new Timeline(this);
+    this.#finished = new Promise((resolve) => (this.#resolveFinished = resolve));
+  }
+
+  now(): number {
+    return performance.now();
+  }
+
+  get elapsedMs(): number {
+    return (this.endedAt || this.now()) - this.startedAt;
+  }
+
+  get activeUsers(): number {
+    return this.#users.size;
+  }
+
+  /** Users (closed model) or iterations per second (open model) the stages ask for now. */
+  get targetLoad(): number {
+    const load = this.scenario.load;
+    const elapsedMs = this.now() - this.startedAt;
+    return load.model === 'closed'
+      ? closedTargetUsers(load, elapsedMs)
+      : openRateAt(load, elapsedMs);
+  }
+
+  /** Runs to the end and resolves once the books are closed. */
+  async execute(): Promise<void> {
+    this.eventLoopDelay.enable();
+    this.#timers.push(setInterval(() => this.tracker.scan(this.now()), CONTROL_INTERVAL_MS));
+    this.#timers.push(setInterval(() => this.#tick(), TICK_INTERVAL_MS));
+
+    if (this.scenario.load.model === 'closed') {
+      this.#adjustClosedUsers();
+      this.#timers.push(setInterval(() => this.#adjustClosedUsers(), CONTROL_INTERVAL_MS));
+    } else {
+      this.#startOpenScheduler();
+    }
+    if (this.plannedMs !== undefined) {
+      this.#timers.push(setTimeout(() => this.stop('completed'), this.plannedMs));
+    }
+
+    await this.#finished;
+    await this.#drain();
+  }
+
+  /** Stops starting work; in-flight requests get the grace period. Safe to call twice. */
+  stop(reason: StopReason, message?: string): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.stopReason = reason;
+    this.abortMessage = message;
+    if (this.#openTimer !== undefined) clearTimeout(this.#openTimer);
+    for (const user of this.#users) user.wake();
+    this.#resolveFinished();
+  }
+
+  /** Ends at once, without grace: what is still in flight is never completed. */
+  forceClose(): void {
+    this.stop(this.stopping ? this.stopReason : 'interrupted');
+    this.#closeBooks();
+  }
+
+  async request(step: HttpStep, user: User, intendedAt: number) {
+    const metrics = this.steps.get(step.name)!;
+    const sentAt = this.now();
+    const id = this.tracker.begin(metrics, user.userIndex, sentAt);
+
+    const errorClass = await this.#client.send(step, user);
+
+    const endedAt = this.now();
+    const counted = this.tracker.end(id, endedAt, errorClass === 'timeout');
+    if (counted) metrics.recordCompletion(endedAt - intendedAt, endedAt - sentAt, errorClass);
+    return errorClass;
+  }
+
+  async #drain(): Promise<void> {
+    const graceEndsAt = this.now() + this.scenario.timeouts.graceMs;
+    while (this.tracker.inFlight > 0 && this.now() < graceEndsAt && this.endedAt === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    this.#closeBooks();
+    await this.#client.destroy();
+    await Promise.allSettled(this.#userTasks);
+  }
+
+  #closeBooks(): void {
+    if (this.endedAt !== 0) return;
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#timers = [];
+    this.endedAt = this.now();
+    this.tracker.finish(this.endedAt);
+    this.#tick();
+    this.eventLoopDelay.disable();
+  }
+
+  #tick(): void {
+    const point = this.timeline.close(this.now());
+    this.options.onTick?.(point, this);
+    if (!this.stopping && this.options.shouldAbort) {
+      const reason = this.options.shouldAbort(this);
+      if (reason !== undefined) this.stop('aborted', reason);
+    }
+  }
+
+  #adjustClosedUsers(): void {
+    if (this.stopping) return;
+    const load = this.scenario.load;
+    if (load.model !== 'closed') return;
+    const target = closedTargetUsers(load, this.now() - this.startedAt);
+
+    // Users that finished their iterations keep their place: they are not replaced.
+    let active = this.#usersDone;
+    for (const user of this.#users) if (!user.retiring) active++;
+    for (; active < target; active++) this.#startUser(load.iterations);
+
+    // Retire the newest users first, so that the long-lived ones keep their sessions.
+    if (active > target) {
+      const newestFirst = [...this.#users].filter((u) => !u.retiring).reverse();
+      for (const user of newestFirst.slice(0, active - target)) {
+        user.retiring = true;
+        user.wake();
+      }
+    }
+  }
+
+  #startOpenScheduler(): void {
+    const load = this.scenario.load;
+    if (load.model !== 'open') return;
+    const dueTimes = openDueTimes(load);
+    const cap = load.iterations ?? Infinity;
+
+    // Start every iteration that is due, then sleep until the next one. A late timer
+    // does not lose iterations: they start late, with their latency counted from when
+    // they were due.
+    const launchDue = () => {
+      const now = this.now();
+      for (;;) {
+        if (this.stopping) return;
+        if (this.iterationsStarted + this.dropped >= cap) return this.#stopWhenIdle();
+        const next = dueTimes.next();
+        if (next.done) return;
+        const dueAt = this.startedAt + next.value;
+        if (dueAt > now) {
+          this.#openTimer = setTimeout(() => {
+            this.#launchIteration(dueAt, load.maxUsers);
+            launchDue();
+          }, dueAt - now);
+          return;
+        }
+        this.#launchIteration(dueAt, load.maxUsers);
+      }
+    };
+    launchDue();
+  }
+
+  #launchIteration(dueAt: number, maxUsers: number): void {
+    if (this.stopping) return;
+    if (this.#users.size >= maxUsers) {
+      this.dropped++;
+      this.timeline.noteDropped();
+      return;
+    }
+    // In the open model every iteration is a new user: its index is its sequence number.
+    const userIndex = this.iterationsStarted + this.dropped;
+    this.#spawn(this.#createUser(userIndex, dueAt), 1, () => this.#stopWhenIdle());
+  }
+
+  #startUser(iterations: number | undefined): void {
+    const userIndex = this.#freeIndexes.length > 0 ? this.#freeIndexes.pop()! : this.#nextIndex++;
+    const user = this.#createUser(userIndex, this.now());
+    this.#spawn(user, iterations ?? Infinity, () => {
+      if (iterations !== undefined && user.iteration + 1 >= iterations && !user.retiring) {
+        this.#usersDone++;
+      }
+      this.#freeIndexes.push(userIndex);
+      this.#freeIndexes.sort((a, b) => b - a);
+      if (iterations !== undefined) this.#stopWhenIdle();
+    });
+  }
+
+  #createUser(userIndex: number, startAt: number): User {
+    const random = createRandom(this.options.seed, userIndex);
+    return new User({
+      userIndex,
+      vars: { ...this.scenario.variables },
+      data: pickDataRow(this.scenario, userIndex, random),
+      random,
+      startAt,
+    });
+  }
+
+  #spawn(user: User, iterations: number, onExit: () => void): void {
+    this.#users.add(user);
+    const flows = this.scenario.flows;
+    const flow =
+      flows[
+        pickWeighted(
+          flows.map((f) => f.weight),
+          user.random,
+        )
+      ];
+
+    const task = (async () => {
+      try {
+        for (let i = 0; i < iterations && !this.stopping && !user.retiring; i++) {
+          user.iteration = i;
+          this.iterationsStarted++;
+          const completed = await runSteps(flow.steps, user, this);
+          if (completed) this.iterationsCompleted++;
+        }
+      } catch (error) {
+        // A bug in chatload, not a failure of the target: keep it for the report.
+        this.internalErrors.push(
+          error instanceof Error ? (error.stack ?? error.message) : String(error),
+        );
+      } finally {
+        this.#users.delete(user);
+        onExit();
+      }
+    })();
+    this.#userTasks.add(task);
+    void task.finally(() => this.#userTasks.delete(task));
+  }
+
+  /** With an iteration cap and no stages, the run ends when the last user is done. */
+  #stopWhenIdle(): void {
+    if (this.plannedMs !== undefined || this.stopping) return;
+    const load = this.scenario.load;
+    const cap = load.iterations ?? Infinity;
+    const allStarted = load.model === 'open' ? this.iterationsStarted + this.dropped >= cap : true;
+    if (allStarted && this.#users.size === 0) this.stop('completed');
+  }
+}
+
+function pickDataRow(scenario: Scenario, userIndex: number, random: () => number) {
+  const data = scenario.data;
+  if (data === undefined || data.rows.length === 0) return {};
+  if (data.pick === 'random') return data.rows[Math.floor(random() * data.rows.length)];
+  return data.rows[userIndex % data.rows.length];
+}
+
+export function* httpSteps(flows: readonly Flow[]): Generator<HttpStep> {
+  function* walk(steps: readonly Step[]): Generator<HttpStep> {
+    for (const step of steps) {
+      if (step.kind === 'http') yield step;
+      else if (step.kind === 'loop' || step.kind === 'group') yield* walk(step.steps);
+    }
+  }
+  for (const flow of flows) yield* walk(flow.steps);
+}
+
+export type { ErrorClass };
