@@ -79,7 +79,8 @@ function chatloadScenario(connections: number, durationS: number): string {
   return [
     'name: bench',
     `load: { model: closed, users: ${connections}, duration: ${durationS * 1000}ms }`,
-    `http: { connections: ${connections} }`,
+    // One connection per user, as autocannon has one per connection: the same count.
+    'http: { connections: per-user }',
     'flows:',
     '  - name: get',
     '    steps:',

@@ -34,7 +34,8 @@ function scenarioText(users: number, durationS: number): string {
   return [
     'name: bench-memory',
     `load: { model: closed, users: ${users}, duration: ${durationS * 1000}ms }`,
-    `http: { connections: ${users} }`,
+    // Each user holds its own keep-alive connection, as a browser tab does.
+    'http: { connections: per-user }',
     'flows:',
     '  - name: chat',
     '    steps:',

@@ -55,7 +55,7 @@ describe('loadScenario: the documented examples', () => {
       stages: [{ durationMs: 30_000, users: 20 }],
     });
     assert.deepEqual(scenario.timeouts, { requestMs: 30_000, stallMs: 2000, graceMs: 10_000 });
-    assert.deepEqual(scenario.http, { connections: 1024 });
+    assert.deepEqual(scenario.http, {});
     assert.deepEqual(
       scenario.flows.map((flow) => [flow.name, flow.weight, flow.steps.map((s) => s.kind)]),
       [
@@ -132,7 +132,7 @@ describe('loadScenario: defaults and load models', () => {
     assert.equal(scenario.name, 'smoke');
     assert.equal(scenario.target, undefined);
     assert.deepEqual(scenario.timeouts, { requestMs: 60_000, stallMs: 5000, graceMs: 10_000 });
-    assert.deepEqual(scenario.http, { connections: 1024 });
+    assert.deepEqual(scenario.http, {});
     assert.deepEqual(scenario.variables, {});
     assert.equal(scenario.data, undefined);
     assert.equal(scenario.flows[0].weight, 1);

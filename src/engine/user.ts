@@ -1,7 +1,9 @@
 // One simulated user: its own variables, data row and random stream, walking the steps
 // of its flow. Users are plain async functions on one event loop; none of them blocks.
 
+import type { Dispatcher } from 'undici';
 import type { ErrorClass } from '../metrics/step-metrics.js';
+import type { ConnectionHolder } from '../protocols/http.js';
 import type { HttpStep, Step, TemplateContext } from '../scenario/types.js';
 
 /** What a user needs from the run it belongs to. */
@@ -9,11 +11,14 @@ export interface UserHost {
   now(): number;
   /** True once the whole run is stopping: users finish their current request only. */
   readonly stopping: boolean;
-  /** Sends one request and records it; `intendedAt` is when it was due to start. */
-  request(step: HttpStep, user: User, intendedAt: number): Promise<ErrorClass | undefined>;
+  /**
+   * Sends one request and records it, measured from `user.intendedAt` (when it was due);
+   * then moves `user.intendedAt` to the moment it ended.
+   */
+  request(step: HttpStep, user: User): Promise<ErrorClass | undefined>;
 }
 
-export class User implements TemplateContext {
+export class User implements TemplateContext, ConnectionHolder {
   readonly userIndex: number;
   vars: Record<string, unknown>;
   data: Record<string, string>;
@@ -28,6 +33,8 @@ export class User implements TemplateContext {
   intendedAt: number;
   /** Set when a ramp-down retires this user; it stops at the next step boundary. */
   retiring = false;
+  /** The user's own keep-alive connection, when users do not share a pool. */
+  connection?: Dispatcher;
 
   #wake: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -70,6 +77,12 @@ export class User implements TemplateContext {
 export async function runSteps(steps: readonly Step[], user: User, host: UserHost) {
   for (const step of steps) {
     if (host.stopping || user.retiring) return false;
+
+    // The hot path, inline: one async frame less per request.
+    if (step.kind === 'http') {
+      await host.request(step, user);
+      continue;
+    }
     const carryOn = await runStep(step, user, host);
     if (!carryOn) return false;
   }
@@ -78,12 +91,9 @@ export async function runSteps(steps: readonly Step[], user: User, host: UserHos
 
 async function runStep(step: Step, user: User, host: UserHost): Promise<boolean> {
   switch (step.kind) {
-    case 'http': {
-      const intendedAt = Math.min(user.intendedAt, host.now());
-      await host.request(step, user, intendedAt);
-      user.intendedAt = host.now();
+    case 'http':
+      await host.request(step, user);
       return true;
-    }
 
     case 'think': {
       const span = step.maxMs - step.minMs;

@@ -46,7 +46,7 @@ export interface ResultDocument {
     seed: number;
     load: unknown;
     timeouts: { requestMs: number; stallMs: number; graceMs: number };
-    connections: number;
+    connections: number | 'per-user';
     thresholds: string[];
   };
   environment: {
@@ -135,7 +135,7 @@ export function buildResult(
       seed: run.options.seed,
       load: scenario.load,
       timeouts: { ...scenario.timeouts },
-      connections: scenario.http.connections,
+      connections: run.connections,
       thresholds: verdicts.map((v) => v.expression),
     },
     environment: environment(),

@@ -24,9 +24,6 @@ export type ScenarioFormat = 'yaml' | 'json';
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const DEFAULT_STALL_MS = 5_000;
 const DEFAULT_GRACE_MS = 10_000;
-// One keep-alive connection per user is what browsers give a chat backend; 1024 covers the
-// user counts chatload is meant for, and undici queues requests beyond it.
-const DEFAULT_CONNECTIONS = 1024;
 const REQUIRED_SECTIONS: Record<string, string> = {
   load:
     'required key is missing: expected a load model such as ' +
@@ -131,7 +128,8 @@ function compileSettings(
       stallMs: timeouts?.stall ?? DEFAULT_STALL_MS,
       graceMs: timeouts?.grace ?? DEFAULT_GRACE_MS,
     },
-    http: { connections: http?.connections ?? DEFAULT_CONNECTIONS },
+    // Left undefined when not given: the engine picks the default that suits the model.
+    http: http?.connections === undefined ? {} : { connections: http.connections },
   };
   return target === undefined ? settings : { ...settings, target };
 }

@@ -204,7 +204,14 @@ export const sections = {
     stall: positiveDuration.optional(),
     grace: duration.optional(),
   }),
-  http: strictObject({ connections: integer().min(1).optional() }),
+  http: strictObject({
+    connections: z
+      .union([integer().min(1), z.literal('per-user')], {
+        error: (issue) =>
+          `expected a number of connections or "per-user", found ${describeValue(issue.input)}`,
+      })
+      .optional(),
+  }),
   variables: z.record(z.string(), z.unknown()),
   data,
   flows: z.array(z.unknown()).min(1),

@@ -164,8 +164,13 @@ export interface Scenario {
     graceMs: number;
   };
   http: {
-    /** Maximum connections per origin. */
-    connections: number;
+    /**
+     * 'per-user': each user holds its own keep-alive connection, as a browser tab does;
+     * a number: all users share a pool of that many connections (requests queue for one).
+     * Undefined: per-user in the closed model, a pool of `maxUsers` in the open model,
+     * where every iteration is a new, short-lived user.
+     */
+    connections?: number | 'per-user';
   };
   variables: Record<string, unknown>;
   data?: DataSource;
