@@ -27,7 +27,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--stall-after <duration>', 'a request in flight longer than this is stalled')
     .option('--request-timeout <duration>', 'hard per-request timeout, counted as an error')
     .option('--grace <duration>', 'time given to requests still in flight when the run ends')
-    .option('--connections <n>', 'maximum connections to the target')
+    .option('--connections <n>', 'a pool of n connections shared by all users, or per-user')
     .option('--threshold <expr>', 'a gate such as "p99 < 300ms" (repeatable)', collect, [])
     .option('--abort-on-fail', 'stop as soon as a threshold fails')
     .option('--seed <n>', 'seed for think times, data picks and flow choice')

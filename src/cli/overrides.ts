@@ -31,7 +31,10 @@ export function applyOverrides(scenario: Scenario, flags: RunFlags): Scenario {
 
   const http = { ...scenario.http };
   if (flags.connections !== undefined) {
-    http.connections = positiveInteger('--connections', flags.connections);
+    http.connections =
+      flags.connections === 'per-user'
+        ? 'per-user'
+        : positiveInteger('--connections', flags.connections);
   }
 
   const extra = flags.threshold.map((text) => thresholdFlag(text, scenario));
@@ -61,7 +64,9 @@ function durationFlag(flag: string, text: string): number {
 function positiveInteger(flag: string, text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) {
-    throw new UsageError(`${flag}: expected a whole number of at least 1, found "${text}"`);
+    throw new UsageError(
+      `${flag}: expected "per-user" or a whole number of at least 1, found "${text}"`,
+    );
   }
   return value;
 }
