@@ -63,6 +63,25 @@ describe('parseThreshold', () => {
   });
 });
 
+describe('parseThreshold, chat delivery metrics', () => {
+  it('reads delivery.p99 as a latency of message delivery', () => {
+    const threshold = parseThreshold('delivery.p99 < 500ms');
+    assert.deepEqual(threshold.metric, { kind: 'percentile', percentile: 99 });
+    assert.equal(threshold.of, 'delivery');
+    assert.equal(threshold.value, 500);
+    assert.equal(threshold.unit, 'ms');
+  });
+
+  it('reads lost, duplicates, seqGaps and reconnects as counts', () => {
+    for (const kind of ['lost', 'duplicates', 'seqGaps', 'reconnects'] as const) {
+      const threshold = parseThreshold(`${kind} == 0`);
+      assert.deepEqual(threshold.metric, { kind });
+      assert.equal(threshold.unit, 'count');
+      assert.equal(threshold.of, undefined);
+    }
+  });
+});
+
 describe('parseThreshold rejects', () => {
   const cases: [string, number, RegExp][] = [
     ['latency < 1s', 0, /^unknown metric "latency": expected a metric such as p50/],
@@ -81,7 +100,11 @@ describe('parseThreshold rejects', () => {
     ['rps > 2ms', 7, /^expected a plain number of requests per second, found "2ms"/],
     ['p99(item < 1s', 13, /^expected "\)" to close the step name/],
     ['p99( ) < 1s', 4, /^expected a step name between "\(" and "\)"/],
-    ['dropped(item) == 0', 7, /^expected no step name: dropped iterations are counted/],
+    ['dropped(item) == 0', 7, /^expected no step name: dropped is counted for the whole run/],
+    ['lost(item) == 0', 4, /^expected no step name: lost is counted for the whole run/],
+    ['delivery.lost == 0', 0, /^expected a latency metric after "delivery."/],
+    ['delivery.p99(x) < 1s', 12, /^expected no step name: delivery is counted/],
+    ['delivery.p99 < 300', 18, /^expected a latency with a unit/],
     ['', 0, /^expected a metric such as p50/],
   ];
   for (const [text, column, message] of cases) {

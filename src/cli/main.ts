@@ -7,6 +7,13 @@ import { loadScenario } from '../scenario/load.js';
 import { TOOL_VERSION } from '../version.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { runCommand } from './run-command.js';
+import { registerReportCommand } from './report-command.js';
+import { registerServeCommand } from './serve-command.js';
+import { registerCompareCommand } from './compare-command.js';
+import { registerSweepCommand } from './sweep-command.js';
+import { registerCapacityCommand } from './capacity-command.js';
+import { registerBlastCommand } from './blast-command.js';
+import { registerProbeCommand } from './probe-command.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -31,9 +38,19 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--threshold <expr>', 'a gate such as "p99 < 300ms" (repeatable)', collect, [])
     .option('--abort-on-fail', 'stop as soon as a threshold fails')
     .option('--seed <n>', 'seed for think times, data picks and flow choice')
+    .option('--admin-user <name>', 'chat scenarios: admin account used for setup')
+    .option('--admin-password <password>', 'chat scenarios: its password')
+    .option('--admin-token <token>', 'chat scenarios: an admin token instead of a password')
     .option('--out <file>', 'where to write the result document')
     .option('--json', 'print the result document on stdout instead of tables')
     .addOption(new Option('--quiet', 'no live progress line on stderr'))
+    .option('--html [file]', 'also write an HTML report (default: beside the result)')
+    .option('--baseline <file>', 'compare with an earlier result; a regression exits 1')
+    .option('--max-regression <list>', "tolerances for --baseline, e.g. 'p99=10%,rps=5%'")
+    .option('--force', 'compare even results of different scenarios or configs')
+    .option('--junit <file>', 'write thresholds and comparisons as JUnit XML')
+    .option('--summary-md <file>', 'write a Markdown summary (also to $GITHUB_STEP_SUMMARY)')
+    .option('--probe-baseline <file>', 'report latency inflation against a `chatload probe`')
     .action(async (file: string, flags) => setExitCode(await runCommand(file, flags)));
 
   program
@@ -46,6 +63,13 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       setExitCode(EXIT.ok);
     });
 
+  registerServeCommand(program, setExitCode);
+  registerReportCommand(program, setExitCode);
+  registerCompareCommand(program, setExitCode);
+  registerSweepCommand(program, setExitCode);
+  registerCapacityCommand(program, setExitCode);
+  registerBlastCommand(program, setExitCode);
+  registerProbeCommand(program, setExitCode);
   return program;
 }
 

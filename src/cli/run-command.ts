@@ -14,12 +14,30 @@ import { LiveLine } from '../report/live.js';
 import { TimelineFile } from '../report/ndjson.js';
 import { buildResult, viewOfRun, RESULT_SCHEMA, type ResultDocument } from '../report/result.js';
 import { formatSummary } from '../report/tables.js';
+import { writeHtmlReport } from '../report/html/page.js';
 import { launchBundledServer, type LaunchedServer } from '../server/launch.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, UsageError } from './exit-codes.js';
+import { writeRunOutputs, type RunOutputFlags } from '../compare/run-outputs.js';
+import { parseMaxRegression } from '../compare/tolerance.js';
+import { readResultDocument } from '../compare/read.js';
+import { applyProbeBaseline, readProbeDocument } from '../capacity/inflation.js';
+import { peakUsers } from '../engine/schedule.js';
+import {
+  runSetup,
+  SetupError,
+  type SetupReport,
+  type SetupResult,
+} from '../protocols/mattermost/setup.js';
+import type { Scenario } from '../scenario/types.js';
 import { applyOverrides, seedFlag, type RunFlags } from './overrides.js';
 
-export interface RunCommandFlags extends RunFlags {
+export interface RunCommandFlags extends RunFlags, RunOutputFlags {
+  probeBaseline?: string;
+  adminUser?: string;
+  adminPassword?: string;
+  adminToken?: string;
   json?: boolean;
+  html?: string | boolean;
   out?: string;
   quiet?: boolean;
   abortOnFail?: boolean;
@@ -30,15 +48,21 @@ export async function runCommand(file: string, flags: RunCommandFlags): Promise<
   const seed = seedFlag(flags.seed) ?? freshSeed();
   const outPath = flags.out ?? defaultResultPath(scenario.name);
   const timelinePath = outPath.replace(/\.json$/, '') + '.timeline.ndjson';
+  checkOutputFlags(flags);
 
   let server: LaunchedServer | undefined;
   if (scenario.target === undefined) {
-    server = await launchBundledServer();
+    server = await launchBundledServer({
+      users: Math.max(peakUsers(scenario.load), 1),
+      faults: scenario.serveFaults ?? [],
+    });
     log(`started the bundled server at ${server.url} (pid ${server.pid})`);
   }
   const target = scenario.target ?? server!.url;
 
   try {
+    const chatSetup = await prepareChat(scenario, target, flags, server);
+
     const timelineFile = new TimelineFile(timelinePath, {
       schema: RESULT_SCHEMA,
       scenario: scenario.name,
@@ -50,6 +74,7 @@ export async function runCommand(file: string, flags: RunCommandFlags): Promise<
     const run = new Run(scenario, {
       target,
       seed,
+      chatSetup,
       onTick: (point, current) => {
         timelineFile.append(point, current.timeline.lastEncoded);
         live?.update(point, current);
@@ -67,28 +92,87 @@ export async function runCommand(file: string, flags: RunCommandFlags): Promise<
       finished = true;
       if (forced) run.forceClose();
       live?.finish();
-      const cpu = process.cpuUsage();
-      const verdicts = judge(scenario.thresholds, viewOfRun(run));
-      const result = buildResult(run, verdicts, { cpuSeconds: (cpu.user + cpu.system) / 1e6 });
-      writeResult(outPath, result);
-      timelineFile.end({ totals: result.totals, stopReason: result.run.stopReason });
+      const result = resultOf(run, chatSetup?.report, flags);
+      writeResult(outPath, result.document);
+      if (flags.html !== undefined && flags.html !== false) {
+        const htmlPath =
+          typeof flags.html === 'string' ? flags.html : outPath.replace(/\.json$/, '') + '.html';
+        writeHtmlReport([result.document], htmlPath);
+        log(`report written to ${htmlPath}`);
+      }
+      timelineFile.end({
+        totals: result.document.totals,
+        stopReason: result.document.run.stopReason,
+      });
       process.stdout.write(
-        flags.json ? JSON.stringify(result, null, 2) + '\n' : formatSummary(result),
+        flags.json
+          ? JSON.stringify(result.document, null, 2) + '\n'
+          : formatSummary(result.document) + result.extraText,
       );
       log(`results written to ${outPath} (timeline: ${timelinePath})`);
-      return result;
+      return result.document;
     }
 
     await run.execute();
     interrupted.dispose();
     const result = finish(false);
-    if (result === undefined || run.stopReason === 'interrupted') return EXIT.interrupted;
-    return result.thresholds.every((verdict) => verdict.passed) ? EXIT.ok : EXIT.gateFailed;
+    if (result === undefined) return EXIT.interrupted;
+    const outputs = await writeRunOutputs(result, flags);
+    if (!flags.json && outputs.text) process.stdout.write(`\n${outputs.text}\n`);
+
+    if (run.stopReason === 'interrupted') return EXIT.interrupted;
+    const gatesPassed = result.thresholds.every((verdict) => verdict.passed);
+    return gatesPassed && outputs.exitCode === EXIT.ok ? EXIT.ok : EXIT.gateFailed;
   } finally {
     if (server !== undefined) {
       await server.stop();
       log('stopped the bundled server');
     }
+  }
+}
+
+/** Bad output flags are usage errors before anything is sent, not after a long run. */
+function checkOutputFlags(flags: RunCommandFlags): void {
+  if (flags.maxRegression !== undefined) parseMaxRegression(flags.maxRegression);
+  if (flags.baseline !== undefined) readResultDocument(flags.baseline, '--baseline');
+  if (flags.probeBaseline !== undefined) readProbeDocument(flags.probeBaseline);
+}
+
+/** The result document, with the latency inflation against a probe when one is given. */
+function resultOf(run: Run, setup: SetupReport | undefined, flags: RunCommandFlags) {
+  const cpu = process.cpuUsage();
+  const verdicts = judge(run.scenario.thresholds, viewOfRun(run));
+  const document = buildResult(run, verdicts, { cpuSeconds: (cpu.user + cpu.system) / 1e6 }, setup);
+  if (flags.probeBaseline === undefined) return { document, extraText: '' };
+  const inflated = applyProbeBaseline(document, flags.probeBaseline);
+  return { document: inflated.result as ResultDocument, extraText: `\n${inflated.text}\n` };
+}
+
+/** Chat scenarios: creates or reuses the users, team and channels before measuring. */
+async function prepareChat(
+  scenario: Scenario,
+  target: string,
+  flags: RunCommandFlags,
+  server: LaunchedServer | undefined,
+): Promise<SetupResult | undefined> {
+  if (scenario.chat === undefined) return undefined;
+  const users = scenario.chat.setup.users ?? Math.max(peakUsers(scenario.load), 1);
+  const admin = server
+    ? { user: server.seed.adminUsername, password: server.seed.adminPassword }
+    : { user: flags.adminUser, password: flags.adminPassword, token: flags.adminToken };
+
+  log(`setup: ${users} users, prefix "${scenario.chat.setup.prefix}" (not measured)`);
+  try {
+    const setup = await runSetup(target, scenario.chat.setup, users, admin);
+    const { created, reused, durationMs } = setup.report;
+    log(
+      `setup done in ${(durationMs / 1000).toFixed(1)}s: created ${created.users} users, ` +
+        `${created.channels} channels; reused ${reused.users} users, ${reused.channels} channels`,
+    );
+    return setup;
+  } catch (error) {
+    if (error instanceof SetupError) throw new UsageError(error.message, EXIT.usage);
+    throw error;
   }
 }
 

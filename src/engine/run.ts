@@ -11,14 +11,18 @@ import { HttpClient } from '../protocols/http.js';
 import { InFlightTracker } from '../metrics/inflight.js';
 import { StepMetrics, type ErrorClass } from '../metrics/step-metrics.js';
 import { Timeline, type TimelinePoint } from '../metrics/timeline.js';
-import type { Flow, HttpStep, Scenario, Step } from '../scenario/types.js';
+import type { ChatStep, Flow, HttpStep, Scenario, Step } from '../scenario/types.js';
 import { createRandom, pickWeighted } from './random.js';
 import { closedTargetUsers, openDueTimes, openRateAt, plannedDurationMs } from './schedule.js';
-import { runSteps, User, type UserHost } from './user.js';
+import { runSteps, User } from './user.js';
+import { ChatRuntime, type ChatHost } from '../protocols/mattermost/runtime.js';
+import type { SetupResult } from '../protocols/mattermost/setup.js';
 
 export interface RunOptions {
   target: string;
   seed: number;
+  /** Chat scenarios: what setup created, before the run (see protocols/mattermost/setup). */
+  chatSetup?: SetupResult;
   /** Called once a second with the interval that just ended. */
   onTick?: (point: TimelinePoint, run: Run) => void;
   /** Called after each tick; returning a reason stops the run early (`--abort-on-fail`). */
@@ -33,7 +37,7 @@ const TICK_INTERVAL_MS = 1000;
 // that lag would be counted as latency; 500 per 100 ms still reaches 5,000 users in 1 s.
 const MAX_USER_STARTS_PER_TICK = 500;
 
-export class Run implements UserHost {
+export class Run implements ChatHost {
   readonly scenario: Scenario;
   readonly options: RunOptions;
   readonly steps = new Map<string, StepMetrics>();
@@ -44,6 +48,7 @@ export class Run implements UserHost {
   readonly plannedMs: number | undefined;
   readonly eventLoopDelay = monitorEventLoopDelay({ resolution: 10 });
   readonly connections: number | 'per-user';
+  readonly chatRuntime: ChatRuntime | undefined;
 
   stopping = false;
   stopReason: StopReason = 'completed';
@@ -80,12 +85,47 @@ export class Run implements UserHost {
     this.startedAt = performance.now();
     this.startedAtWall = new Date();
     this.tracker = new InFlightTracker(scenario.timeouts.stallMs, this.startedAt);
+    if (scenario.chat !== undefined) {
+      if (options.chatSetup === undefined) throw new Error('a chat scenario needs its setup first');
+      this.chatRuntime = new ChatRuntime(scenario.chat, options.chatSetup, this);
+    }
     this.timeline = new Timeline(this);
     this.#finished = new Promise((resolve) => (this.#resolveFinished = resolve));
   }
 
   now(): number {
     return performance.now();
+  }
+
+  get target(): string {
+    return this.options.target;
+  }
+
+  /** Idles a user; the next request is due when the idle time ends, not before. */
+  sleep(user: User, ms: number): Promise<void> {
+    const now = this.now();
+    user.intendedAt = now + ms;
+    return user.sleepUntil(user.intendedAt, now);
+  }
+
+  chat(step: ChatStep, user: User): Promise<boolean> {
+    return this.chatRuntime!.run(step, user);
+  }
+
+  /** Records a step that is not one HTTP request (a socket connect, a wait for an event). */
+  recordStep(name: string, durationMs: number, error?: ErrorClass): void {
+    const metrics = this.#metricsFor(name);
+    metrics.count++;
+    metrics.recordCompletion(durationMs, durationMs, error);
+  }
+
+  #metricsFor(name: string): StepMetrics {
+    let metrics = this.steps.get(name);
+    if (metrics === undefined) {
+      metrics = new StepMetrics(name);
+      this.steps.set(name, metrics);
+    }
+    return metrics;
   }
 
   get elapsedMs(): number {
@@ -108,7 +148,13 @@ export class Run implements UserHost {
   /** Runs to the end and resolves once the books are closed. */
   async execute(): Promise<void> {
     this.eventLoopDelay.enable();
-    this.#timers.push(setInterval(() => this.tracker.scan(this.now()), CONTROL_INTERVAL_MS));
+    this.#timers.push(
+      setInterval(() => {
+        const now = this.now();
+        this.tracker.scan(now);
+        this.chatRuntime?.delivery.sweep(now);
+      }, CONTROL_INTERVAL_MS),
+    );
     this.#timers.push(setInterval(() => this.#tick(), TICK_INTERVAL_MS));
 
     if (this.scenario.load.model === 'closed') {
@@ -143,7 +189,7 @@ export class Run implements UserHost {
   }
 
   async request(step: HttpStep, user: User) {
-    const metrics = this.steps.get(step.name)!;
+    const metrics = this.steps.get(step.name) ?? this.#metricsFor(step.name);
     const sentAt = this.now();
     const intendedAt = Math.min(user.intendedAt, sentAt);
     const id = this.tracker.begin(metrics, user.userIndex, sentAt);
@@ -159,10 +205,13 @@ export class Run implements UserHost {
 
   async #drain(): Promise<void> {
     const graceEndsAt = this.now() + this.scenario.timeouts.graceMs;
-    while (this.tracker.inFlight > 0 && this.now() < graceEndsAt && this.endedAt === 0) {
+    const delivery = this.chatRuntime?.delivery;
+    const busy = () => this.tracker.inFlight > 0 || (delivery?.pendingPosts ?? 0) > 0;
+    while (busy() && this.now() < graceEndsAt && this.endedAt === 0) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     this.#closeBooks();
+    this.chatRuntime?.closeAll();
     await this.#client.destroy();
     await Promise.allSettled(this.#userTasks);
   }
@@ -173,6 +222,10 @@ export class Run implements UserHost {
     this.#timers = [];
     this.endedAt = this.now();
     this.tracker.finish(this.endedAt);
+    // The grace period also waited for deliveries; what has not arrived by now is lost.
+    // Limitation: a post sent within its window of the end is judged early, when the grace
+    // period is shorter than the delivery window.
+    this.chatRuntime?.delivery.sweep(this.endedAt, true);
     this.#tick();
     this.eventLoopDelay.disable();
   }
@@ -301,6 +354,9 @@ export class Run implements UserHost {
       } finally {
         this.#users.delete(user);
         this.#client.release(user);
+        // A chat user who finished its flow stays online (a tab left open) until the run
+        // ends, so posts sent to it are still judged; one retired by a ramp-down leaves.
+        if (user.retiring) this.chatRuntime?.release(user);
         onExit();
       }
     })();

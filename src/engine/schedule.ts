@@ -101,3 +101,9 @@ function solveArea(from: number, slope: number, area: number): number {
   if (discriminant < 0) return Number.POSITIVE_INFINITY;
   return (-from + Math.sqrt(discriminant)) / slope;
 }
+
+/** The most users the load ever runs at once (the open model's cap for the open model). */
+export function peakUsers(load: LoadModel): number {
+  if (load.model === 'open') return load.maxUsers;
+  return Math.max(load.startUsers, ...load.stages.map((stage) => stage.users));
+}

@@ -4,7 +4,7 @@
 import type { Dispatcher } from 'undici';
 import type { ErrorClass } from '../metrics/step-metrics.js';
 import type { ConnectionHolder } from '../protocols/http.js';
-import type { HttpStep, Step, TemplateContext } from '../scenario/types.js';
+import type { ChatStep, HttpStep, Step, TemplateContext } from '../scenario/types.js';
 
 /** What a user needs from the run it belongs to. */
 export interface UserHost {
@@ -16,6 +16,8 @@ export interface UserHost {
    * then moves `user.intendedAt` to the moment it ended.
    */
   request(step: HttpStep, user: User): Promise<ErrorClass | undefined>;
+  /** Runs a chat step (`protocol: mattermost` scenarios only). */
+  chat?(step: ChatStep, user: User): Promise<boolean>;
 }
 
 export class User implements TemplateContext, ConnectionHolder {
@@ -108,6 +110,10 @@ async function runStep(step: Step, user: User, host: UserHost): Promise<boolean>
 
     case 'loop':
       return runLoop(step.steps, step.count, step.durationMs, user, host);
+
+    case 'chat':
+      if (host.chat === undefined) throw new Error('a chat step in a scenario without chat');
+      return host.chat(step, user);
   }
 }
 

@@ -4,6 +4,7 @@
 import { createHistogram, encodeHistogram, percentileMs } from './histogram.js';
 import type { InFlightTracker } from './inflight.js';
 import type { StepMetrics } from './step-metrics.js';
+import type { DeliveryTracker } from './delivery.js';
 
 export interface StepInterval {
   count: number;
@@ -38,6 +39,8 @@ export interface TimelinePoint {
   cpu: number;
   loopDelayP99: number;
   steps: Record<string, StepInterval>;
+  /** Chat scenarios: deliveries received in the interval, their latency, and losses. */
+  delivery?: { received: number; p50: number; p99: number; lost: number; sockets: number };
 }
 
 /** What the timeline reads from the run. */
@@ -48,6 +51,7 @@ export interface TimelineSource {
   readonly activeUsers: number;
   readonly targetLoad: number;
   readonly eventLoopDelay: { percentile(p: number): number; reset(): void };
+  readonly chatRuntime?: { delivery: DeliveryTracker; openSockets: number };
 }
 
 export class Timeline {
@@ -121,6 +125,18 @@ export class Timeline {
       loopDelayP99: round3(source.eventLoopDelay.percentile(99) / 1e6),
       steps,
     };
+    const chat = source.chatRuntime;
+    if (chat !== undefined) {
+      const delivery = chat.delivery;
+      point.delivery = {
+        received: delivery.intervalLatency.totalCount,
+        p50: percentileMs(delivery.intervalLatency, 50),
+        p99: percentileMs(delivery.intervalLatency, 99),
+        lost: delivery.intervalLost,
+        sockets: chat.openSockets,
+      };
+      delivery.fold();
+    }
     source.eventLoopDelay.reset();
     this.#dropped = 0;
     this.#intervalStart = now;

@@ -3,6 +3,7 @@
 
 import { createHistogram, percentileMs, type Histogram } from '../metrics/histogram.js';
 import type { Threshold } from '../scenario/types.js';
+import type { DeliveryCounts } from '../metrics/delivery.js';
 
 export interface StepView {
   latency: Histogram;
@@ -16,6 +17,8 @@ export interface MetricsView {
   steps: ReadonlyMap<string, StepView>;
   dropped: number;
   durationSec: number;
+  /** Chat scenarios only. */
+  delivery?: { latency: Histogram; counts: DeliveryCounts };
 }
 
 export interface ThresholdVerdict {
@@ -60,8 +63,14 @@ function measure(
 ): { value?: number; note?: string } {
   const sum = (pick: (s: StepView) => number) => steps.reduce((t, s) => t + pick(s), 0);
   const metric = threshold.metric;
+  const delivery = view.delivery;
 
   switch (metric.kind) {
+    case 'lost':
+    case 'duplicates':
+    case 'seqGaps':
+    case 'reconnects':
+      return delivery ? { value: delivery.counts[metric.kind] } : NO_DELIVERY;
     case 'count':
       return { value: sum((s) => s.count) };
     case 'stalled':
@@ -77,7 +86,8 @@ function measure(
       return completed > 0 ? { value: (errors / completed) * 100 } : { value: 0 };
     }
     default: {
-      const latency = mergeLatency(steps);
+      if (threshold.of === 'delivery' && delivery === undefined) return NO_DELIVERY;
+      const latency = threshold.of === 'delivery' ? delivery!.latency : mergeLatency(steps);
       if (latency.totalCount === 0) return { note: 'no request completed, so no latency' };
       if (metric.kind === 'percentile') return { value: percentileMs(latency, metric.percentile) };
       if (metric.kind === 'min') return { value: latency.minNonZeroValue / 1000 };
@@ -86,6 +96,8 @@ function measure(
     }
   }
 }
+
+const NO_DELIVERY = { note: 'no chat deliveries in this run (not a chat scenario)' };
 
 function mergeLatency(steps: StepView[]): Histogram {
   if (steps.length === 1) return steps[0].latency;

@@ -17,6 +17,8 @@ import { totalErrors, type ErrorCounts } from '../metrics/step-metrics.js';
 import type { TimelinePoint } from '../metrics/timeline.js';
 import type { MetricsView, StepView, ThresholdVerdict } from './gates.js';
 import { TOOL_VERSION } from '../version.js';
+import type { DeliveryCounts } from '../metrics/delivery.js';
+import type { SetupReport } from '../protocols/mattermost/setup.js';
 
 export const RESULT_SCHEMA = 'chatload/result/v1';
 
@@ -35,6 +37,13 @@ export interface StepResult {
   latency: LatencySummary;
   /** From the moment the request was actually sent. */
   service: LatencySummary;
+}
+
+export interface DeliveryResult extends DeliveryCounts {
+  latency: LatencySummary;
+  /** The delivery latency histogram, encoded as the step histograms are. */
+  histogram: string;
+  windowMs: number;
 }
 
 export interface ResultDocument {
@@ -90,6 +99,9 @@ export interface ResultDocument {
   freezes: Freeze[];
   thresholds: ThresholdVerdict[];
   timeline: TimelinePoint[];
+  /** Chat scenarios only. */
+  delivery?: DeliveryResult;
+  setup?: SetupReport;
   generator: { cpuSeconds: number; maxEventLoopDelayMs: number; internalErrors: string[] };
 }
 
@@ -97,6 +109,7 @@ export function buildResult(
   run: Run,
   verdicts: ThresholdVerdict[],
   generator: { cpuSeconds: number },
+  setup?: SetupReport,
 ): ResultDocument {
   const durationSec = run.elapsedMs / 1000;
   const steps = [...run.steps.values()];
@@ -126,6 +139,19 @@ export function buildResult(
   }
 
   const scenario = run.scenario;
+  const delivery = run.chatRuntime?.delivery;
+  const chat =
+    delivery === undefined
+      ? {}
+      : {
+          delivery: {
+            ...delivery.counts,
+            latency: summarize(delivery.latency),
+            histogram: encodeHistogram(delivery.latency),
+            windowMs: delivery.windowMs,
+          },
+          ...(setup ? { setup } : {}),
+        };
   return {
     schema: RESULT_SCHEMA,
     tool: { name: 'chatload', version: TOOL_VERSION },
@@ -156,6 +182,7 @@ export function buildResult(
     freezes: run.tracker.freezes,
     thresholds: verdicts,
     timeline: run.timeline.points,
+    ...chat,
     generator: {
       cpuSeconds: round3(generator.cpuSeconds),
       maxEventLoopDelayMs: round3(run.eventLoopDelay.max / 1e6),
@@ -203,7 +230,13 @@ export function viewOfRun(run: Run): MetricsView {
       stalled: step.stalls.total,
     });
   }
-  return { steps, dropped: run.dropped, durationSec: run.elapsedMs / 1000 };
+  const delivery = run.chatRuntime?.delivery;
+  return {
+    steps,
+    dropped: run.dropped,
+    durationSec: run.elapsedMs / 1000,
+    ...(delivery ? { delivery: { latency: delivery.latency, counts: delivery.counts } } : {}),
+  };
 }
 
 /** The same numbers, read back from a result document. */
@@ -218,7 +251,15 @@ export function viewOfResult(result: ResultDocument): MetricsView {
       stalled: step.stalled,
     });
   }
-  return { steps, dropped: result.totals.dropped, durationSec: result.run.durationMs / 1000 };
+  const delivery = result.delivery;
+  return {
+    steps,
+    dropped: result.totals.dropped,
+    durationSec: result.run.durationMs / 1000,
+    ...(delivery
+      ? { delivery: { latency: decodeHistogram(delivery.histogram), counts: delivery } }
+      : {}),
+  };
 }
 
 function environment(): ResultDocument['environment'] {

@@ -15,6 +15,7 @@ export function formatSummary(result: ResultDocument): string {
     header(result),
     stepsTable(result),
     errorsTable(result),
+    deliverySection(result),
     stallsSection(result),
     freezesSection(result),
     thresholdsSection(result),
@@ -82,6 +83,45 @@ function errorsTable(result: ResultDocument): string {
     if (step.errors > 0) table.push([step.name, ...used.map((c) => step.errorsByClass[c])]);
   }
   return table.toString();
+}
+
+function deliverySection(result: ResultDocument): string {
+  const delivery = result.delivery;
+  if (delivery === undefined) return '';
+  const lines: string[] = [];
+  if (result.setup) {
+    const { created, reused, durationMs } = result.setup;
+    lines.push(
+      `setup (not measured): ${(durationMs / 1000).toFixed(1)}s, created ` +
+        `${created.users} users, ${created.channels} channels, ${created.teams} teams; ` +
+        `reused ${reused.users} users, ${reused.channels} channels, ${reused.teams} teams`,
+    );
+  }
+  const table = new Table({
+    head: ['delivery', 'posts', 'expected', 'received', 'lost', 'late', 'dup', 'seq gaps'],
+    style: plain,
+  });
+  table.push([
+    'messages',
+    delivery.posts,
+    delivery.expected,
+    delivery.received,
+    delivery.lost,
+    delivery.late,
+    delivery.duplicates,
+    delivery.seqGaps,
+  ]);
+  lines.push(table.toString());
+  const latency = delivery.latency;
+  lines.push(
+    `delivery latency (post sent → event received), ms: p50 ${ms(latency.p50)}, ` +
+      `p90 ${ms(latency.p90)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)}`,
+  );
+  lines.push(
+    `websockets: ${delivery.disconnects} disconnects, ${delivery.reconnects} reconnects, ` +
+      `deaf for ${(delivery.deafMs / 1000).toFixed(1)}s in all`,
+  );
+  return lines.join('\n');
 }
 
 function stallsSection(result: ResultDocument): string {

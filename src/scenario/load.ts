@@ -10,14 +10,23 @@ import { isMap, LineCounter, parseDocument } from 'yaml';
 import type { ZodType } from 'zod';
 import { closestMatch, describeValue, didYouMean, ScenarioError } from './errors.js';
 import { Reporter } from './positions.js';
-import { check, flowSchema, sections, unknownKeyMessage } from './schema.js';
+import { API } from '../protocols/mattermost/api.js';
+import { chatSection, check, flowSchema, sections, unknownKeyMessage } from './schema.js';
+import {
+  DEFAULT_ACTIONS,
+  DEFAULT_DELIVERY_WINDOW_MS,
+  DEFAULT_IDLE,
+  DEFAULT_LOGIN_RATE_PER_SEC,
+  DEFAULT_PASSWORD,
+  DEFAULT_SPEED,
+} from '../protocols/mattermost/user-model.js';
 import type { DataSection } from './schema.js';
 import { compileLoad } from './load-model.js';
 import { collectStepFacts, compileSteps, isRecord, variableNameProblem } from './steps.js';
 import type { StepScope } from './steps.js';
 import type { TemplateNames } from './template.js';
 import { parseThreshold, ThresholdSyntaxError } from './threshold.js';
-import type { DataSource, Flow, Scenario, Threshold } from './types.js';
+import type { ChatConfig, DataSource, Flow, Scenario, Threshold } from './types.js';
 
 export type ScenarioFormat = 'yaml' | 'json';
 
@@ -91,12 +100,28 @@ function compileScenario(raw: unknown, file: string, report: Reporter): Scenario
   const data = present('data') ? loadData(raw.data, file, report) : { columns: new Set<string>() };
 
   const facts = collectStepFacts(raw.flows);
+  // Chat steps set these in the user's variables, for HTTP steps that follow them.
+  const chatVariables = raw.protocol === 'mattermost' ? CHAT_VARIABLES : [];
   const names: TemplateNames = {
-    variables: new Set([...Object.keys(variables), ...facts.captures]),
+    variables: new Set([...Object.keys(variables), ...facts.captures, ...chatVariables]),
     dataColumns: data.columns,
   };
-  const flows = present('flows') ? compileFlows(raw.flows, { report, names }) : undefined;
+  const chatProtocol = raw.protocol === 'mattermost';
+  if (present('protocol')) check(sections.protocol, raw.protocol, ['protocol'], report);
+  if (present('mattermost') && !chatProtocol) {
+    report.add(['mattermost'], 'a mattermost section needs protocol: mattermost', { key: true });
+  }
+  const chat = chatProtocol ? compileChat(raw.mattermost, report) : undefined;
+  const flows = present('flows')
+    ? compileFlows(raw.flows, { report, names, chat: chatProtocol })
+    : chatProtocol
+      ? [LIVE_CHAT_FLOW]
+      : undefined;
   const load = present('load') ? compileLoad(raw.load, report) : undefined;
+  if (raw.protocol === 'mattermost') {
+    for (const call of Object.values(API)) facts.httpNames.add(call.name);
+    facts.httpNames.add('connect websocket');
+  }
   const thresholds = present('thresholds')
     ? compileThresholds(raw.thresholds, facts.httpNames, report)
     : [];
@@ -105,6 +130,9 @@ function compileScenario(raw: unknown, file: string, report: Reporter): Scenario
 
   const scenario: Scenario = { ...settings, load, variables, flows, thresholds, raw };
   if (data.source) scenario.data = data.source;
+  if (chat) scenario.chat = chat;
+  const serve = present('serve') ? check(sections.serve, raw.serve, ['serve'], report) : undefined;
+  if (serve?.faults?.length) scenario.serveFaults = serve.faults;
   return scenario;
 }
 
@@ -135,15 +163,60 @@ function compileSettings(
 }
 
 function checkRootKeys(raw: Record<string, unknown>, report: Reporter): void {
-  const known = Object.keys(sections);
+  const known = [...Object.keys(sections), 'mattermost'];
   const unknown = Object.keys(raw).filter((key) => !known.includes(key));
   for (const key of unknown) report.add([key], unknownKeyMessage(key, known), { key: true });
 
   // A misspelt `laod` already says "did you mean load": no need to add "load is missing".
   const misspelt = new Set(unknown.map((key) => closestMatch(key, known)));
   for (const [key, message] of Object.entries(REQUIRED_SECTIONS)) {
+    // A chat scenario without flows runs the realistic chat user.
+    if (key === 'flows' && raw.protocol === 'mattermost') continue;
     if (raw[key] === undefined && !misspelt.has(key)) report.add([key], message);
   }
+}
+
+const CHAT_VARIABLES = ['token', 'userId', 'teamId', 'channelId', 'lastPostId'];
+
+/** The flow of a chat scenario that lists none: the realistic user, for the whole run. */
+const LIVE_CHAT_FLOW: Flow = {
+  name: 'chat-user',
+  weight: 1,
+  steps: [{ kind: 'chat', action: 'live' }],
+};
+
+function compileChat(raw: unknown, report: Reporter): ChatConfig | undefined {
+  const section = raw === undefined ? {} : check(chatSection, raw, ['mattermost'], report);
+  if (section === undefined) return undefined;
+  const setup = section.setup ?? {};
+  const speed = section.speed
+    ? Object.entries(section.speed).map(([key, share]) => ({
+        factor: Number(key.slice(1)),
+        share: share / 100,
+      }))
+    : DEFAULT_SPEED;
+  if (speed.every((s) => s.share === 0)) {
+    report.add(['mattermost', 'speed'], 'expected at least one speed with a share above 0');
+  }
+  const actions = { ...DEFAULT_ACTIONS, ...section.actions };
+  if (Object.values(actions).every((weight) => weight === 0)) {
+    report.add(['mattermost', 'actions'], 'expected at least one action with a weight above 0');
+  }
+  return {
+    setup: {
+      prefix: setup.prefix ?? 'chatload',
+      ...(setup.users !== undefined ? { users: setup.users } : {}),
+      teams: setup.teams ?? 1,
+      channels: setup.channels ?? {},
+      seedPosts: setup.seedPosts ?? 0,
+      password: setup.password ?? DEFAULT_PASSWORD,
+      loginRatePerSec: setup.loginRate ?? DEFAULT_LOGIN_RATE_PER_SEC,
+    },
+    idle: section.idle ?? DEFAULT_IDLE,
+    speed,
+    actions,
+    deliveryWindowMs: section.deliveryWindow ?? DEFAULT_DELIVERY_WINDOW_MS,
+  };
 }
 
 function defaultName(file: string): string {

@@ -216,6 +216,9 @@ export const sections = {
   data,
   flows: z.array(z.unknown()).min(1),
   thresholds: z.array(z.string()),
+  protocol: z.enum(['http', 'mattermost']),
+  // Used only when chatload starts its bundled server (no target): faults to switch on.
+  serve: strictObject({ faults: z.array(z.string().min(1)).optional() }),
 };
 
 export type LoadSection = z.output<typeof load>;
@@ -276,3 +279,69 @@ export const loopStepSchema = strictObject({
 });
 
 export const groupStepSchema = strictObject({ group: name, steps: z.array(z.unknown()).min(1) });
+
+// Chat scenarios (`protocol: mattermost`).
+
+const share = z.number().min(0).max(100);
+
+export const chatSection = strictObject({
+  setup: strictObject({
+    prefix: z
+      .string()
+      // Mattermost usernames are at most 22 characters: `<prefix>-user-<n>` must fit.
+      .regex(/^[a-z][a-z0-9-]{0,9}$/, 'expected up to 10 lower-case letters, digits and -')
+      .optional(),
+    users: integer().min(1).optional(),
+    teams: integer().min(1).max(1).optional(),
+    channels: strictObject({
+      small: integer().min(1).optional(),
+      medium: integer().min(1).optional(),
+      large: integer().min(1).optional(),
+    }).optional(),
+    seedPosts: integer().min(0).optional(),
+    password: z.string().min(8).optional(),
+    loginRate: rate.optional(),
+  }).optional(),
+  idle: thinkTime.optional(),
+  // Speed factors multiply the idle time; each maps to the percentage of users drawing it.
+  speed: z
+    .record(z.string().regex(/^x\d+(\.\d+)?$/, 'expected a factor such as x6'), share)
+    .optional(),
+  actions: strictObject({
+    'switch-channel': z.number().min(0).optional(),
+    scroll: z.number().min(0).optional(),
+    'unread-check': z.number().min(0).optional(),
+    post: z.number().min(0).optional(),
+    reply: z.number().min(0).optional(),
+    react: z.number().min(0).optional(),
+    'view-thread': z.number().min(0).optional(),
+    search: z.number().min(0).optional(),
+    idle: z.number().min(0).optional(),
+  }).optional(),
+  deliveryWindow: positiveDuration.optional(),
+});
+
+export type ChatSection = z.output<typeof chatSection>;
+
+/** Chat steps, by their key; `post` is a chat step only when its value is a mapping. */
+export const CHAT_STEP_KEYS = [
+  'chat',
+  'login',
+  'connect',
+  'view-channel',
+  'react',
+  'typing',
+  'wait-for',
+] as const;
+
+export const chatStepOptions = strictObject({
+  name: name.optional(),
+  channel: z.string().min(1).optional(),
+  message: z.string().optional(),
+  emoji: z
+    .string()
+    .regex(/^[A-Za-z0-9_+-]{1,64}$/, 'expected an emoji name such as +1')
+    .optional(),
+  event: z.string().min(1).optional(),
+  timeout: positiveDuration.optional(),
+});

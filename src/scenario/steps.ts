@@ -5,6 +5,8 @@
 import { describeValue, didYouMean } from './errors.js';
 import type { DocPath, Reporter } from './positions.js';
 import {
+  CHAT_STEP_KEYS,
+  chatStepOptions,
   check,
   groupStepSchema,
   HTTP_METHODS,
@@ -23,6 +25,7 @@ import {
 import type { TemplateNames } from './template.js';
 import type {
   CaptureSource,
+  ChatStep,
   HttpMethod,
   HttpStep,
   JsonExpectation,
@@ -34,9 +37,11 @@ import type {
 export interface StepScope {
   report: Reporter;
   names: TemplateNames;
+  /** True in `protocol: mattermost` scenarios, where chat steps are allowed. */
+  chat?: boolean;
 }
 
-const KIND_KEYS: readonly string[] = [...HTTP_METHODS, 'think', 'loop', 'group'];
+const KIND_KEYS: readonly string[] = [...HTTP_METHODS, 'think', 'loop', 'group', ...CHAT_STEP_KEYS];
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Compiles a list of steps; steps with problems are reported and left out. */
@@ -65,6 +70,20 @@ function compileStep(raw: unknown, path: DocPath, scope: StepScope): Step | unde
   if (kind === 'group') {
     const step = check(groupStepSchema, raw, path, scope.report);
     return step && { kind: 'group', name: step.group, steps: inner(step.steps) };
+  }
+  const value = (raw as Record<string, unknown>)[kind];
+  const chatPost = kind === 'post' && value !== null && typeof value === 'object';
+  if (chatPost || (CHAT_STEP_KEYS as readonly string[]).includes(kind)) {
+    const extra = Object.keys(raw as object).filter((k) => k !== kind);
+    for (const key of extra) {
+      scope.report.add(
+        [...path, key],
+        `unknown key "${key}" beside ${kind}: a chat step's options go inside it, ` +
+          `such as ${kind}: { ${key}: … }`,
+        { key: true },
+      );
+    }
+    return compileChatStep(kind, value, path, scope);
   }
 
   const step = check(httpStepSchema, raw, path, scope.report);
@@ -101,6 +120,50 @@ function stepKind(raw: unknown, path: DocPath, report: Reporter): string | undef
     });
   }
   return undefined;
+}
+
+const CHAT_ACTIONS: Record<string, ChatStep['action']> = {
+  chat: 'live',
+  login: 'login',
+  connect: 'connect',
+  post: 'post',
+  'view-channel': 'view-channel',
+  react: 'react',
+  typing: 'typing',
+  'wait-for': 'wait-for',
+};
+
+function compileChatStep(
+  key: string,
+  value: unknown,
+  path: DocPath,
+  scope: StepScope,
+): ChatStep | undefined {
+  const { report } = scope;
+  if (!scope.chat) {
+    const what = key === 'post' ? 'a chat post (post with a mapping)' : `the chat step "${key}"`;
+    report.add([...path, key], `${what} needs protocol: mattermost at the top of the scenario`, {
+      key: true,
+    });
+    return undefined;
+  }
+  const options = check(chatStepOptions, value ?? {}, [...path, key], report);
+  if (!options) return undefined;
+
+  const step: ChatStep = { kind: 'chat', action: CHAT_ACTIONS[key] };
+  if (options.name !== undefined) step.name = options.name;
+  if (options.channel !== undefined) {
+    step.channel = templateAt(options.channel, [...path, key, 'channel'], scope);
+  }
+  if (options.message !== undefined) {
+    step.message = templateAt(options.message, [...path, key, 'message'], scope);
+  }
+  if (options.emoji !== undefined) step.emoji = options.emoji;
+  if (key === 'wait-for') {
+    step.event = options.event ?? 'posted';
+    step.timeoutMs = options.timeout ?? 5000;
+  }
+  return step;
 }
 
 function compileHttpStep(

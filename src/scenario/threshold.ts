@@ -30,26 +30,59 @@ const NAMED_METRICS: Record<string, { metric: Metric; value: ValueKind }> = {
   stalled: { metric: { kind: 'stalled' }, value: 'count' },
   dropped: { metric: { kind: 'dropped' }, value: 'count' },
   rps: { metric: { kind: 'rps' }, value: 'rps' },
+  lost: { metric: { kind: 'lost' }, value: 'count' },
+  duplicates: { metric: { kind: 'duplicates' }, value: 'count' },
+  seqGaps: { metric: { kind: 'seqGaps' }, value: 'count' },
+  reconnects: { metric: { kind: 'reconnects' }, value: 'count' },
 };
+
+/** Metrics of the whole run, for which a step name makes no sense. */
+const RUN_WIDE = new Set(['dropped', 'lost', 'duplicates', 'seqGaps', 'reconnects']);
+const DELIVERY_PREFIX = 'delivery.';
 
 const METRICS_EXPECTED =
   'expected a metric such as p50, p95, p99, p999, min, max, mean, count, errors, stalled, ' +
-  'dropped or rps';
+  'dropped, rps, delivery.p99, lost, duplicates, seqGaps or reconnects';
 const OPS: ComparisonOp[] = ['<=', '>=', '==', '!=', '<', '>'];
 const LATENCY_UNITS = ['us', 'ms', 's', 'm'];
 
 export function parseThreshold(text: string): Threshold {
   const cursor = new Cursor(text);
-  const { metric, value: valueKind, name } = readMetric(cursor);
-  const step = readStep(cursor, name);
+  const { metric, value: valueKind, name, delivery } = readMetricOrDelivery(cursor);
+  const step = readStep(cursor, delivery ? 'delivery' : name);
   const op = readOp(cursor);
   const { value, unit } = readValue(cursor, valueKind);
 
   cursor.skipSpace();
   if (!cursor.atEnd()) cursor.fail(`expected the end of the threshold, found ${cursor.found()}`);
-  return step === undefined
-    ? { source: text, metric, op, value, unit }
-    : { source: text, metric, step, op, value, unit };
+  const threshold: Threshold = { source: text, metric, op, value, unit };
+  if (step !== undefined) threshold.step = step;
+  if (delivery) threshold.of = 'delivery';
+  return threshold;
+}
+
+/** `delivery.p99` and friends: the latency metrics, applied to message delivery. */
+function readMetricOrDelivery(cursor: Cursor) {
+  cursor.skipSpace();
+  const start = cursor.position;
+  const read = readMetric(cursor);
+  if (!read.name.startsWith(DELIVERY_PREFIX)) return { ...read, delivery: false };
+
+  const inner = new Cursor(read.name.slice(DELIVERY_PREFIX.length));
+  let metric: ReturnType<typeof readMetric>;
+  try {
+    metric = readMetric(inner);
+  } catch (error) {
+    const column = start + DELIVERY_PREFIX.length + (error as ThresholdSyntaxError).column;
+    return cursor.fail((error as Error).message, column);
+  }
+  if (metric.value !== 'latency' || !inner.atEnd()) {
+    cursor.fail(
+      `expected a latency metric after "delivery." such as delivery.p99, found "${read.name}"`,
+      start,
+    );
+  }
+  return { ...metric, delivery: true };
 }
 
 function readMetric(cursor: Cursor): { metric: Metric; value: ValueKind; name: string } {
@@ -60,6 +93,9 @@ function readMetric(cursor: Cursor): { metric: Metric; value: ValueKind; name: s
 
   const named = NAMED_METRICS[name];
   if (named) return { ...named, name };
+  if (name.startsWith(DELIVERY_PREFIX)) {
+    return { metric: { kind: 'max' } as Metric, value: 'latency' as ValueKind, name };
+  }
 
   const percentile = /^p(\d+(?:\.\d+)?)$/.exec(name);
   if (!percentile) {
@@ -90,8 +126,8 @@ function readStep(cursor: Cursor, metricName: string): string | undefined {
   cursor.skipSpace();
   const open = cursor.position;
   if (!cursor.eat('(')) return undefined;
-  if (metricName === 'dropped') {
-    cursor.fail('expected no step name: dropped iterations are counted for the whole run', open);
+  if (RUN_WIDE.has(metricName) || metricName === 'delivery') {
+    cursor.fail(`expected no step name: ${metricName} is counted for the whole run`, open);
   }
 
   const close = cursor.text.lastIndexOf(')');

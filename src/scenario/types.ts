@@ -84,7 +84,38 @@ export interface GroupStep {
   steps: Step[];
 }
 
-export type Step = HttpStep | ThinkStep | LoopStep | GroupStep;
+/** What a chat user does between idle times (see `ChatConfig.actions`). */
+export type ChatAction =
+  | 'switch-channel'
+  | 'scroll'
+  | 'unread-check'
+  | 'post'
+  | 'reply'
+  | 'react'
+  | 'view-thread'
+  | 'search'
+  | 'idle';
+
+/**
+ * A chat step (`protocol: mattermost`). `live` is the whole realistic user: log in,
+ * connect, load, then weighted actions with idle times until the user is stopped. The
+ * others are single actions for scripted flows.
+ */
+export interface ChatStep {
+  kind: 'chat';
+  action: 'live' | 'login' | 'connect' | 'post' | 'view-channel' | 'react' | 'typing' | 'wait-for';
+  /** Metrics name for steps that send requests; defaults to the built-in call's name. */
+  name?: string;
+  /** A channel name from the setup (such as `large-0`); default: the user's current one. */
+  channel?: Template;
+  message?: Template;
+  emoji?: string;
+  /** `wait-for`: the event type, such as `posted`, and how long to wait for it. */
+  event?: string;
+  timeoutMs?: number;
+}
+
+export type Step = HttpStep | ThinkStep | LoopStep | GroupStep | ChatStep;
 
 export interface Flow {
   name: string;
@@ -134,7 +165,10 @@ export interface Threshold {
   metric:
     | { kind: 'percentile'; percentile: number }
     | { kind: 'min' | 'max' | 'mean' }
-    | { kind: 'count' | 'errors' | 'stalled' | 'dropped' | 'rps' };
+    | { kind: 'count' | 'errors' | 'stalled' | 'dropped' | 'rps' }
+    | { kind: 'lost' | 'duplicates' | 'seqGaps' | 'reconnects' };
+  /** 'delivery': a latency metric of chat message delivery (`delivery.p99`), not of steps. */
+  of?: 'delivery';
   /** A step name, or undefined for all steps together. */
   step?: string;
   op: ComparisonOp;
@@ -146,6 +180,30 @@ export interface DataSource {
   file: string;
   pick: 'sequential' | 'random';
   rows: Record<string, string>[];
+}
+
+export interface ChatSetup {
+  /** Names are `<prefix>-user-<n>`, `<prefix>-team-<n>`, `<prefix>-<size>-<n>`. */
+  prefix: string;
+  /** Users to create; default: the most users the load ever runs at once. */
+  users?: number;
+  teams: number;
+  /** Channels per size; undefined sizes are derived from the user count. */
+  channels: { small?: number; medium?: number; large?: number };
+  seedPosts: number;
+  password: string;
+  loginRatePerSec: number;
+}
+
+export interface ChatConfig {
+  setup: ChatSetup;
+  /** Idle time between actions, before the user's speed factor. */
+  idle: { minMs: number; maxMs: number };
+  /** Speed factors (idle multipliers) and the share of users drawing each. */
+  speed: { factor: number; share: number }[];
+  actions: Record<ChatAction, number>;
+  /** A post not delivered to a member within this time is lost. */
+  deliveryWindowMs: number;
 }
 
 export interface Scenario {
@@ -174,6 +232,10 @@ export interface Scenario {
   };
   variables: Record<string, unknown>;
   data?: DataSource;
+  /** Set by `protocol: mattermost`: the population is chat users. */
+  chat?: ChatConfig;
+  /** Fault specs for the bundled server, used only when chatload starts it (no target). */
+  serveFaults?: string[];
   flows: Flow[];
   thresholds: Threshold[];
   /** The parsed document as written, kept in the result for reference. */

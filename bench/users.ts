@@ -1,0 +1,127 @@
+// `npm run bench:users`: what simulated chat users cost the generator. 1,000 and then 5,000
+// users, each logged in with an open WebSocket and running the realistic action mix (sped
+// up), in this process, against the bundled server in its own process. Prints RSS and CPU
+// at both sizes and the marginal memory per added user: (RSS at 5,000 − RSS at 1,000) / 4,000.
+//
+// Flags (or env): --small (BENCH_SMALL, 1000), --large (BENCH_LARGE, 5000),
+// --hold s (BENCH_HOLD, 20): how long each size runs once every user is in.
+
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { Run } from '../src/engine/run.js';
+import { runSetup } from '../src/protocols/mattermost/setup.js';
+import { parseScenario } from '../src/scenario/load.js';
+import { launchBundledServer, type LaunchedServer } from '../src/server/launch.js';
+
+const { values: flags } = parseArgs({
+  options: { small: { type: 'string' }, large: { type: 'string' }, hold: { type: 'string' } },
+});
+const SMALL = Number(flags.small ?? process.env.BENCH_SMALL ?? 1000);
+const LARGE = Number(flags.large ?? process.env.BENCH_LARGE ?? 5000);
+const HOLD_S = Number(flags.hold ?? process.env.BENCH_HOLD ?? 20);
+
+interface Sample {
+  users: number;
+  sockets: number;
+  rssMb: number;
+  heapMb: number;
+  cpuCores: number;
+  requests: number;
+  deliveries: number;
+  lost: number;
+}
+
+function scenarioText(users: number): string {
+  // Logins at 1,000/s so that 5,000 users are in within seconds; idle 2–6 s keeps the mix
+  // busy without turning the benchmark into a test of the server.
+  return `
+name: bench-users
+protocol: mattermost
+load: { model: closed, users: ${users}, duration: ${Math.ceil(users / 1000) + 8 + HOLD_S}s }
+timeouts: { stall: 10s, grace: 5s }
+mattermost:
+  setup: { prefix: bench, loginRate: 1000/s, channels: { large: 1 } }
+  idle: 2s..6s
+  speed: { x1: 100 }
+`;
+}
+
+async function measure(server: LaunchedServer, users: number): Promise<Sample> {
+  const scenario = parseScenario(scenarioText(users), 'bench.yaml', 'yaml');
+  const admin = { user: server.seed.adminUsername, password: server.seed.adminPassword };
+  const setup = await runSetup(server.url, scenario.chat!.setup, LARGE, admin);
+  const run = new Run(scenario, { target: server.url, seed: 1, chatSetup: setup });
+
+  // Sample once every user is connected, in the middle of the hold.
+  let sample: Sample | undefined;
+  const cpuStart = process.cpuUsage();
+  const startedAt = performance.now();
+  const sampler = setInterval(() => {
+    const sockets = run.chatRuntime!.openSockets;
+    if (process.env.BENCH_DEBUG) console.error(`sockets ${sockets} users ${run.activeUsers}`);
+    if (sockets < users * 0.99) return;
+    global.gc?.();
+    const memory = process.memoryUsage();
+    const cpu = process.cpuUsage(cpuStart);
+    const seconds = (performance.now() - startedAt) / 1000;
+    sample = {
+      users,
+      sockets,
+      rssMb: memory.rss / 2 ** 20,
+      heapMb: memory.heapUsed / 2 ** 20,
+      cpuCores: (cpu.user + cpu.system) / 1e6 / seconds,
+      requests: 0,
+      deliveries: 0,
+      lost: 0,
+    };
+  }, 2000);
+  await run.execute();
+  clearInterval(sampler);
+
+  if (sample === undefined) {
+    const steps = [...run.steps.values()].map(
+      (s) => `${s.name} ${s.count}/${JSON.stringify(s.errors)}`,
+    );
+    throw new Error(`fewer than 99% of ${users} users ever connected: ${steps.join('; ')}`);
+  }
+  sample.requests = [...run.steps.values()].reduce((n, step) => n + step.completed, 0);
+  sample.deliveries = run.chatRuntime!.delivery.counts.received;
+  sample.lost = run.chatRuntime!.delivery.counts.lost;
+  return sample;
+}
+
+async function main(): Promise<void> {
+  console.log(`# chatload benchmark: memory and CPU of simulated chat users`);
+  console.log(
+    `machine: ${os.cpus()[0]?.model}, ${os.cpus().length} cores, node ${process.version}`,
+  );
+  console.log('warning: shared, noisy machine; rerun before trusting small differences.');
+  if (!global.gc)
+    console.log('note: run with --expose-gc (npm run bench:users does) for steadier RSS');
+
+  const server = await launchBundledServer({ users: 1 });
+  try {
+    const baseline = process.memoryUsage().rss / 2 ** 20;
+    const small = await measure(server, SMALL);
+    const large = await measure(server, LARGE);
+
+    console.log(`\nbaseline RSS before any user: ${baseline.toFixed(1)} MB`);
+    for (const s of [small, large]) {
+      console.log(
+        `${s.users} users: ${s.sockets} sockets open, RSS ${s.rssMb.toFixed(1)} MB, ` +
+          `heap ${s.heapMb.toFixed(1)} MB, CPU ${s.cpuCores.toFixed(2)} cores, ` +
+          `${s.requests} requests, ${s.deliveries} deliveries, ${s.lost} lost`,
+      );
+    }
+    const perUserKb = ((large.rssMb - small.rssMb) * 1024) / (large.users - small.users);
+    const heapPerUserKb = ((large.heapMb - small.heapMb) * 1024) / (large.users - small.users);
+    console.log(
+      `marginal memory per added user: RSS ${perUserKb.toFixed(1)} KB, ` +
+        `heap ${heapPerUserKb.toFixed(1)} KB (target: under 20 KB RSS)`,
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,440 @@
+// The chat side of a run: the setup's results, every user's socket, the delivery tracker,
+// and the chat steps themselves. One runtime per run; users keep their state in
+// `user.vars` (token, ids) and in a small `ChatState` of their own.
+
+import { DeliveryTracker } from '../../metrics/delivery.js';
+import type { ErrorClass } from '../../metrics/step-metrics.js';
+import type { ChatAction, ChatConfig, ChatStep, HttpStep } from '../../scenario/types.js';
+import { pickWeighted } from '../../engine/random.js';
+import type { User, UserHost } from '../../engine/user.js';
+import { API, renamed } from './api.js';
+import { ChatSocket, type SocketHost } from './socket.js';
+import type { SetupResult } from './setup.js';
+import { messageText } from './user-model.js';
+
+interface ChatState {
+  socket?: ChatSocket;
+  speed: number;
+  channels: { id: string; name: string }[];
+  lastViewedAt: Map<string, number>;
+  /** Recent post ids per channel, newest last (for replies, reactions, scrolling). */
+  recentPosts: Map<string, string[]>;
+  lastStatusPollAt: number;
+  postCount: number;
+  waiters: { event: string; resolve: () => void }[];
+  /** Events received and not yet taken by a `wait-for` step, by type. */
+  unclaimed: Map<string, number>;
+}
+
+/** What the runtime needs from the run, beyond what users need. */
+export interface ChatHost extends UserHost {
+  readonly target: string;
+  sleep(user: User, ms: number): Promise<void>;
+  recordStep(name: string, durationMs: number, error?: ErrorClass): void;
+}
+
+const EMOJIS = ['+1', 'smile', 'tada', 'eyes', 'heart', 'rocket'];
+const RECENT_POSTS_KEPT = 30;
+const STATUS_POLL_MS = 60_000;
+
+export class ChatRuntime {
+  readonly config: ChatConfig;
+  readonly delivery: DeliveryTracker;
+  readonly setup: SetupResult;
+  readonly #host: ChatHost;
+  readonly #sockets: (ChatSocket | undefined)[] = [];
+  readonly #states = new WeakMap<User, ChatState>();
+  readonly #actions: ChatAction[];
+  readonly #weights: number[];
+  #nextLoginAt = 0;
+  readonly #socketHost: SocketHost;
+
+  constructor(config: ChatConfig, setup: SetupResult, host: ChatHost) {
+    this.config = config;
+    this.setup = setup;
+    this.#host = host;
+    this.delivery = new DeliveryTracker(config.deliveryWindowMs);
+    this.#actions = Object.keys(config.actions) as ChatAction[];
+    this.#weights = this.#actions.map((action) => config.actions[action]);
+    const delivery = this.delivery;
+    this.#socketHost = {
+      now: () => host.now(),
+      get stopping() {
+        return host.stopping;
+      },
+      delivery,
+    };
+  }
+
+  get openSockets(): number {
+    return this.#sockets.reduce((n, socket) => n + (socket?.connected ? 1 : 0), 0);
+  }
+
+  /** Runs one chat step; false when the user should stop (a failed login, say). */
+  async run(step: ChatStep, user: User): Promise<boolean> {
+    switch (step.action) {
+      case 'live':
+        return this.#live(user);
+      case 'login':
+        return this.#login(user, step.name);
+      case 'connect':
+        return this.#connect(user);
+      case 'post':
+        return this.#post(user, false, step);
+      case 'view-channel':
+        return this.#switchChannel(user, step);
+      case 'react':
+        return this.#react(user, step);
+      case 'typing':
+        return this.#typing(user, step);
+      case 'wait-for':
+        return this.#waitFor(user, step);
+    }
+  }
+
+  /** Sends one call, unless the run or the user is stopping: then it reports a failure. */
+  #request(step: HttpStep, user: User): Promise<ErrorClass | 'stopped' | undefined> {
+    if (this.#host.stopping || user.retiring) return Promise.resolve('stopped');
+    return this.#host.request(step, user);
+  }
+
+  /**
+   * A user retired by a ramp-down leaves: it closes its socket and stops expecting posts.
+   * (When the whole run stops, sockets stay open until the last deliveries are in.)
+   */
+  release(user: User): void {
+    if (this.#host.stopping) return;
+    this.#states.get(user)?.socket?.close();
+    this.#sockets[user.userIndex] = undefined;
+    this.delivery.forget(user.userIndex);
+  }
+
+  closeAll(): void {
+    for (const socket of this.#sockets) socket?.close();
+  }
+
+  async #live(user: User): Promise<boolean> {
+    if (!(await this.#login(user))) return false;
+    if (!(await this.#connect(user))) return false;
+    const state = this.#state(user);
+
+    while (!this.#host.stopping && !user.retiring) {
+      const action = this.#actions[pickWeighted(this.#weights, user.random)];
+      await this.#act(user, action);
+      if (Date.now() - state.lastStatusPollAt > STATUS_POLL_MS) await this.#pollStatuses(user);
+
+      const { minMs, maxMs } = this.config.idle;
+      const idleMs = (minMs + user.random() * (maxMs - minMs)) * state.speed;
+      await this.#host.sleep(user, idleMs);
+    }
+    return true;
+  }
+
+  #act(user: User, action: ChatAction): Promise<unknown> {
+    switch (action) {
+      case 'switch-channel':
+        return this.#switchChannel(user);
+      case 'scroll':
+        return this.#scroll(user);
+      case 'unread-check':
+        return this.#unreadCheck(user);
+      case 'post':
+        return this.#post(user, false);
+      case 'reply':
+        return this.#post(user, true);
+      case 'react':
+        return this.#react(user);
+      case 'view-thread':
+        return this.#viewThread(user);
+      case 'search':
+        return this.#search(user);
+      case 'idle':
+        return Promise.resolve();
+    }
+  }
+
+  async #login(user: User, name?: string): Promise<boolean> {
+    // Logins are paced across all users: a real server hashes a password per login.
+    const now = this.#host.now();
+    const gapMs = 1000 / this.config.setup.loginRatePerSec;
+    const at = Math.max(now, this.#nextLoginAt);
+    this.#nextLoginAt = at + gapMs;
+    if (at > now) await this.#host.sleep(user, at - now);
+    user.intendedAt = this.#host.now(); // pacing is chatload's choice, not server latency
+
+    user.vars.username = `${this.config.setup.prefix}-user-${user.userIndex}`;
+    user.vars.password = this.config.setup.password;
+    const failed = await this.#request(name ? renamed(API.login, name) : API.login, user);
+    if (failed) return false;
+
+    user.vars.teamId = this.setup.teamId;
+    await this.#request(API.me, user);
+    await this.#request(API.teams, user);
+    await this.#request(API.channels, user);
+    await this.#request(API.members, user);
+
+    const state = this.#state(user);
+    const channels = user.vars.channels;
+    if (Array.isArray(channels)) {
+      state.channels = channels.map((c: { id: string; name: string }) => ({
+        id: c.id,
+        name: c.name,
+      }));
+    }
+    user.vars.channels = undefined; // the list lives in state; do not keep it twice
+    if (state.channels.length > 0) user.vars.channelId = state.channels[0].id;
+    return true;
+  }
+
+  async #connect(user: User): Promise<boolean> {
+    if (this.#host.stopping || user.retiring) return false;
+    const state = this.#state(user);
+    const token = String(user.vars.token ?? '');
+    const socket = new ChatSocket(
+      this.#host.target,
+      {
+        userIndex: user.userIndex,
+        token,
+        onEvent: (event) => this.#notifyWaiters(state, event),
+      },
+      this.#socketHost,
+    );
+    const startedAt = this.#host.now();
+    try {
+      await socket.open();
+    } catch {
+      this.#host.recordStep('connect websocket', this.#host.now() - startedAt, 'connect');
+      return false;
+    }
+    this.#host.recordStep('connect websocket', this.#host.now() - startedAt);
+    state.socket = socket;
+    this.#sockets[user.userIndex] = socket;
+    await this.#pollStatuses(user);
+    return true;
+  }
+
+  async #switchChannel(user: User, step?: ChatStep): Promise<boolean> {
+    const state = this.#state(user);
+    const next = step?.channel ? this.#channelNamed(user, step) : this.#otherChannel(user, state);
+    if (next === undefined) return true;
+
+    user.vars.prevChannelId = user.vars.channelId ?? '';
+    user.vars.channelId = next;
+    await this.#request(step?.name ? renamed(API.view, step.name) : API.view, user);
+    const since = state.lastViewedAt.get(next);
+    if (since === undefined) {
+      await this.#request(API.postsFirst, user);
+    } else {
+      user.vars.since = since;
+      await this.#request(API.postsSince, user);
+    }
+    state.lastViewedAt.set(next, Date.now());
+    this.#rememberPosts(user, state, next);
+    return true;
+  }
+
+  async #scroll(user: User): Promise<void> {
+    const state = this.#state(user);
+    const pages = 1 + Math.floor(user.random() * 3);
+    for (let page = 0; page < pages; page++) {
+      const recent = state.recentPosts.get(String(user.vars.channelId));
+      if (!recent || recent.length === 0) return;
+      user.vars.beforeId = recent[0];
+      await this.#request(API.scroll, user);
+      this.#rememberPosts(user, state, String(user.vars.channelId), true);
+      if (page + 1 < pages) await this.#host.sleep(user, 1000 + user.random() * 2000);
+    }
+  }
+
+  async #unreadCheck(user: User): Promise<void> {
+    await this.#request(API.channels, user);
+    user.vars.channels = undefined;
+    await this.#request(API.members, user);
+    user.vars.prevChannelId = '';
+    await this.#request(API.view, user);
+  }
+
+  async #post(user: User, reply: boolean, step?: ChatStep): Promise<boolean> {
+    const state = this.#state(user);
+    if (step?.channel) {
+      const channelId = this.#channelNamed(user, step);
+      if (channelId === undefined) return true;
+      user.vars.channelId = channelId;
+    }
+    const channelId = String(user.vars.channelId ?? '');
+    if (!channelId) return true;
+
+    const recent = state.recentPosts.get(channelId);
+    user.vars.rootId =
+      reply && recent?.length ? recent[Math.floor(user.random() * recent.length)] : '';
+    const mention = `${this.config.setup.prefix}-user-${Math.floor(user.random() * this.setup.userIds.length)}`;
+    user.vars.message = step?.message?.render(user) ?? messageText(user.random, reply, mention);
+
+    // Typing first, as the web app does, then the post itself.
+    state.socket?.send('user_typing', { channel_id: channelId, parent_id: user.vars.rootId });
+    const pendingId = `${user.vars.userId}:${state.postCount++}:${Date.now()}`;
+    user.vars.pendingId = pendingId;
+    this.delivery.expect(
+      pendingId,
+      this.#host.now(),
+      this.#recipients(channelId),
+      this.#sockets.length,
+    );
+    const failed = await this.#request(
+      step?.name ? renamed(API.createPost, step.name) : API.createPost,
+      user,
+    );
+    if (failed) this.delivery.cancel(pendingId);
+    else this.#remember(state, channelId, String(user.vars.lastPostId));
+    return true;
+  }
+
+  async #react(user: User, step?: ChatStep): Promise<boolean> {
+    const state = this.#state(user);
+    const recent = state.recentPosts.get(String(user.vars.channelId));
+    if (!recent || recent.length === 0) return true;
+    user.vars.postId = recent[Math.floor(user.random() * recent.length)];
+    user.vars.emoji = step?.emoji ?? EMOJIS[Math.floor(user.random() * EMOJIS.length)];
+    await this.#request(step?.name ? renamed(API.react, step.name) : API.react, user);
+    return true;
+  }
+
+  async #viewThread(user: User): Promise<void> {
+    const recent = this.#state(user).recentPosts.get(String(user.vars.channelId));
+    if (!recent || recent.length === 0) return;
+    user.vars.postId = recent[Math.floor(user.random() * recent.length)];
+    await this.#request(API.thread, user);
+  }
+
+  async #search(user: User): Promise<void> {
+    const words = messageText(user.random, true, 'x')
+      .split(' ')
+      .slice(0, 1 + Math.floor(user.random() * 3));
+    user.vars.terms = words.join(' ');
+    await this.#request(API.search, user);
+  }
+
+  async #typing(user: User, step: ChatStep): Promise<boolean> {
+    const channelId = step.channel ? this.#channelNamed(user, step) : user.vars.channelId;
+    this.#state(user).socket?.send('user_typing', { channel_id: channelId, parent_id: '' });
+    return true;
+  }
+
+  /**
+   * Waits for an event of a type that no earlier `wait-for` of this user has taken. An
+   * event that arrived before the step began counts: a user's own post can reach its
+   * socket before the HTTP answer does.
+   */
+  async #waitFor(user: User, step: ChatStep): Promise<boolean> {
+    const state = this.#state(user);
+    const startedAt = this.#host.now();
+    const event = step.event ?? 'posted';
+    const unclaimed = state.unclaimed.get(event) ?? 0;
+    if (unclaimed > 0) {
+      state.unclaimed.set(event, unclaimed - 1);
+      this.#host.recordStep(step.name ?? `wait-for ${event}`, 0);
+      return true;
+    }
+    const arrived = await new Promise<boolean>((resolve) => {
+      const waiter = {
+        event,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      const timer = setTimeout(() => {
+        state.waiters.splice(state.waiters.indexOf(waiter), 1);
+        resolve(false);
+      }, step.timeoutMs ?? 5000);
+      state.waiters.push(waiter);
+    });
+    const name = step.name ?? `wait-for ${step.event ?? 'posted'}`;
+    this.#host.recordStep(name, this.#host.now() - startedAt, arrived ? undefined : 'timeout');
+    return true;
+  }
+
+  async #pollStatuses(user: User): Promise<void> {
+    const state = this.#state(user);
+    state.lastStatusPollAt = Date.now();
+    user.vars.statusIds = [user.vars.userId];
+    await this.#request(API.statuses, user);
+  }
+
+  #notifyWaiters(state: ChatState, event: string): void {
+    const waiter = state.waiters.find((w) => w.event === event);
+    if (waiter !== undefined) {
+      state.waiters.splice(state.waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    } else {
+      state.unclaimed.set(event, (state.unclaimed.get(event) ?? 0) + 1);
+    }
+  }
+
+  /** Members of the channel whose socket is up now: they should get the event. */
+  *#recipients(channelId: string): Generator<number> {
+    for (const index of this.setup.members.get(channelId) ?? []) {
+      if (this.#sockets[index]?.connected) yield index;
+    }
+  }
+
+  #channelNamed(user: User, step: ChatStep): string | undefined {
+    const name = step.channel!.render(user);
+    return (
+      this.setup.channelIds.get(name) ?? this.#state(user).channels.find((c) => c.name === name)?.id
+    );
+  }
+
+  #otherChannel(user: User, state: ChatState): string | undefined {
+    const others = state.channels.filter((c) => c.id !== user.vars.channelId);
+    if (others.length === 0) return undefined;
+    return others[Math.floor(user.random() * others.length)].id;
+  }
+
+  #rememberPosts(user: User, state: ChatState, channelId: string, older = false): void {
+    const posts = user.vars.posts as { order?: string[] } | undefined;
+    user.vars.posts = undefined;
+    if (!posts?.order?.length) return;
+    const known = state.recentPosts.get(channelId) ?? [];
+    const newestFirst = posts.order;
+    const merged = older
+      ? [...[...newestFirst].reverse(), ...known]
+      : [...known, ...[...newestFirst].reverse()];
+    state.recentPosts.set(channelId, merged.slice(-RECENT_POSTS_KEPT));
+  }
+
+  #remember(state: ChatState, channelId: string, postId: string): void {
+    const known = state.recentPosts.get(channelId) ?? [];
+    known.push(postId);
+    if (known.length > RECENT_POSTS_KEPT) known.shift();
+    state.recentPosts.set(channelId, known);
+  }
+
+  #state(user: User): ChatState {
+    let state = this.#states.get(user);
+    if (state === undefined) {
+      state = {
+        speed: this.#speedFor(user),
+        channels: [],
+        lastViewedAt: new Map(),
+        recentPosts: new Map(),
+        lastStatusPollAt: 0,
+        postCount: 0,
+        waiters: [],
+        unclaimed: new Map(),
+      };
+      this.#states.set(user, state);
+    }
+    return state;
+  }
+
+  #speedFor(user: User): number {
+    const speed = this.config.speed;
+    return speed[
+      pickWeighted(
+        speed.map((s) => s.share),
+        user.random,
+      )
+    ].factor;
+  }
+}

@@ -1,0 +1,207 @@
+// Setup before measuring: creates (or finds and reuses, by name) the team, users, channels
+// and memberships a chat scenario needs, through the API with an admin account. It is not
+// part of the measured run: its time and failures are reported on their own.
+
+import { request } from 'undici';
+import type { ChatSetup } from '../../scenario/types.js';
+import { channelPlan, membershipsOf } from './user-model.js';
+
+export interface AdminCredentials {
+  user?: string;
+  password?: string;
+  token?: string;
+}
+
+export interface SetupReport {
+  durationMs: number;
+  created: { teams: number; users: number; channels: number };
+  reused: { teams: number; users: number; channels: number };
+  failures: string[];
+}
+
+export interface SetupResult {
+  report: SetupReport;
+  teamId: string;
+  /** Channel id → indexes of the simulated users who are members. */
+  members: Map<string, number[]>;
+  /** Channel name (without prefix, such as `large-0`) → id. */
+  channelIds: Map<string, string>;
+  userIds: string[];
+}
+
+const MEMBER_BATCH = 1000; // the API's limit for `user_ids`
+
+export class SetupError extends Error {}
+
+export async function runSetup(
+  target: string,
+  setup: ChatSetup,
+  users: number,
+  admin: AdminCredentials,
+): Promise<SetupResult> {
+  const startedAt = performance.now();
+  const report: SetupReport = {
+    durationMs: 0,
+    created: { teams: 0, users: 0, channels: 0 },
+    reused: { teams: 0, users: 0, channels: 0 },
+    failures: [],
+  };
+  const api = new AdminApi(target, await adminToken(target, admin));
+
+  const teamId = await ensureTeam(api, `${setup.prefix}-team-0`, report);
+  const userIds = await ensureUsers(api, setup, users, report);
+  for (const userId of userIds) {
+    await api.call('POST', `/teams/${teamId}/members`, { team_id: teamId, user_id: userId });
+  }
+
+  const plan = channelPlan(users, setup.channels);
+  const created = new Set<string>();
+  const channelIds = await ensureChannels(api, teamId, setup.prefix, plan, report, created);
+  const members = new Map<string, number[]>();
+  for (let index = 0; index < users; index++) {
+    for (const { size, number } of membershipsOf(index, plan)) {
+      const id = channelIds.get(`${size}-${number}`)!;
+      if (!members.has(id)) members.set(id, []);
+      members.get(id)!.push(index);
+    }
+  }
+  for (const [channelId, indexes] of members) {
+    for (let i = 0; i < indexes.length; i += MEMBER_BATCH) {
+      const ids = indexes.slice(i, i + MEMBER_BATCH).map((index) => userIds[index]);
+      await api.call('POST', `/channels/${channelId}/members`, { user_ids: ids });
+    }
+  }
+  // Only new channels get seed posts, so that reusing a setup creates nothing.
+  await seedPosts(api, created, setup.seedPosts);
+
+  report.durationMs = Math.round(performance.now() - startedAt);
+  return { report, teamId, members, channelIds, userIds };
+}
+
+class AdminApi {
+  constructor(
+    readonly target: string,
+    readonly token: string,
+  ) {}
+
+  /** Calls the API; throws SetupError on an unexpected status. */
+  async call(method: 'GET' | 'POST', path: string, body?: unknown, allowed: number[] = []) {
+    const response = await request(new URL(`/api/v4${path}`, this.target), {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.body.text();
+    const json = text ? JSON.parse(text) : undefined;
+    if (response.statusCode >= 400 && !allowed.includes(response.statusCode)) {
+      const id = json?.id ? ` (${json.id})` : '';
+      throw new SetupError(`setup: ${method} ${path} answered ${response.statusCode}${id}`);
+    }
+    return { status: response.statusCode, json };
+  }
+}
+
+async function adminToken(target: string, admin: AdminCredentials): Promise<string> {
+  if (admin.token) return admin.token;
+  if (!admin.user || !admin.password) {
+    throw new SetupError(
+      'setup needs an admin account: pass --admin-user and --admin-password, or --admin-token',
+    );
+  }
+  const response = await request(new URL('/api/v4/users/login', target), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login_id: admin.user, password: admin.password }),
+  });
+  await response.body.dump();
+  const token = response.headers.token;
+  if (response.statusCode !== 200 || typeof token !== 'string') {
+    throw new SetupError(
+      `setup: the admin login as "${admin.user}" answered ${response.statusCode}`,
+    );
+  }
+  return token;
+}
+
+async function ensureTeam(api: AdminApi, name: string, report: SetupReport): Promise<string> {
+  const mine = (await api.call('GET', '/users/me/teams')).json as { id: string; name: string }[];
+  const existing = mine.find((team) => team.name === name);
+  if (existing) {
+    report.reused.teams++;
+    return existing.id;
+  }
+  const body = { name, display_name: name, type: 'O', allow_open_invite: true };
+  const created = await api.call('POST', '/teams', body);
+  report.created.teams++;
+  return created.json.id;
+}
+
+async function ensureUsers(api: AdminApi, setup: ChatSetup, users: number, report: SetupReport) {
+  const names = Array.from({ length: users }, (_, i) => `${setup.prefix}-user-${i}`);
+  const ids: string[] = new Array(users);
+  for (let i = 0; i < users; i++) {
+    const body = {
+      username: names[i],
+      email: `${names[i]}@chatload.test`,
+      password: setup.password,
+    };
+    const created = await api.call('POST', '/users', body, [400]);
+    if (created.status === 201) {
+      ids[i] = created.json.id;
+      report.created.users++;
+    }
+  }
+
+  const missing = names.filter((_, i) => ids[i] === undefined);
+  for (let i = 0; i < missing.length; i += 100) {
+    const found = await api.call('POST', '/users/usernames', missing.slice(i, i + 100));
+    for (const user of found.json as { id: string; username: string }[]) {
+      ids[names.indexOf(user.username)] = user.id;
+      report.reused.users++;
+    }
+  }
+  const absent = names.filter((_, i) => ids[i] === undefined);
+  if (absent.length > 0) {
+    throw new SetupError(`setup: could neither create nor find users ${absent.slice(0, 5)}`);
+  }
+  return ids;
+}
+
+async function ensureChannels(
+  api: AdminApi,
+  teamId: string,
+  prefix: string,
+  plan: ReturnType<typeof channelPlan>,
+  report: SetupReport,
+  created: Set<string>,
+): Promise<Map<string, string>> {
+  const path = `/users/me/teams/${teamId}/channels`;
+  const existing = (await api.call('GET', path)).json as { id: string; name: string }[];
+  const byName = new Map(existing.map((channel) => [channel.name, channel.id]));
+  const ids = new Map<string, string>();
+
+  for (const size of ['large', 'medium', 'small'] as const) {
+    for (let n = 0; n < plan[size]; n++) {
+      const name = `${prefix}-${size}-${n}`;
+      let id = byName.get(name);
+      if (id) {
+        report.reused.channels++;
+      } else {
+        const body = { team_id: teamId, name, display_name: name, type: 'O' };
+        id = (await api.call('POST', '/channels', body)).json.id as string;
+        report.created.channels++;
+        created.add(id);
+      }
+      ids.set(`${size}-${n}`, id);
+    }
+  }
+  return ids;
+}
+
+async function seedPosts(api: AdminApi, channelIds: Set<string>, perChannel: number) {
+  for (const channelId of channelIds) {
+    for (let i = 0; i < perChannel; i++) {
+      await api.call('POST', '/posts', { channel_id: channelId, message: `seed post ${i + 1}` });
+    }
+  }
+}
