@@ -13,13 +13,12 @@
 
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import autocannonModule from 'autocannon';
-import type { Run } from '../engine/run.js';
 import { InFlightTracker } from '../metrics/inflight.js';
 import { StepMetrics, type ErrorClass } from '../metrics/step-metrics.js';
 import { Timeline } from '../metrics/timeline.js';
 import { classifyError } from '../protocols/http.js';
 import { judge } from '../report/gates.js';
-import { buildResult, viewOfRun, type ResultDocument } from '../report/result.js';
+import { buildResult, viewOfRun, type FinishedRun, type ResultDocument } from '../report/result.js';
 import type { HttpMethod, Scenario } from '../scenario/types.js';
 
 export interface BlastOptions {
@@ -95,7 +94,9 @@ export async function blast(options: BlastOptions): Promise<ResultDocument> {
     timeline,
     eventLoopDelay,
     internalErrors: [],
-  } as unknown as Run;
+    chatRuntime: undefined,
+    latencyFrom: 'sent',
+  } satisfies FinishedRun;
   const verdicts = judge([], viewOfRun(finished));
   const cpu = process.cpuUsage();
   return buildResult(finished, verdicts, { cpuSeconds: (cpu.user + cpu.system) / 1e6 });

@@ -57,6 +57,8 @@ export interface ResultDocument {
     timeouts: { requestMs: number; stallMs: number; graceMs: number };
     connections: number | 'per-user';
     thresholds: string[];
+    /** 'intended': from when each request was due; 'sent': service time (blast). */
+    latencyFrom: 'intended' | 'sent';
   };
   environment: {
     node: string;
@@ -105,8 +107,36 @@ export interface ResultDocument {
   generator: { cpuSeconds: number; maxEventLoopDelayMs: number; internalErrors: string[] };
 }
 
+/**
+ * What a result is built from: a finished `Run`, or anything that measured the same things
+ * (`blast` drives autocannon and fills these fields itself).
+ */
+export type FinishedRun = Pick<
+  Run,
+  | 'scenario'
+  | 'options'
+  | 'connections'
+  | 'steps'
+  | 'elapsedMs'
+  | 'startedAtWall'
+  | 'plannedMs'
+  | 'stopReason'
+  | 'abortMessage'
+  | 'iterationsStarted'
+  | 'iterationsCompleted'
+  | 'dropped'
+  | 'tracker'
+  | 'timeline'
+  | 'eventLoopDelay'
+  | 'internalErrors'
+  | 'chatRuntime'
+> & {
+  /** Where latency is measured from: when the request was due (default), or when sent. */
+  latencyFrom?: 'intended' | 'sent';
+};
+
 export function buildResult(
-  run: Run,
+  run: FinishedRun,
   verdicts: ThresholdVerdict[],
   generator: { cpuSeconds: number },
   setup?: SetupReport,
@@ -163,6 +193,7 @@ export function buildResult(
       timeouts: { ...scenario.timeouts },
       connections: run.connections,
       thresholds: verdicts.map((v) => v.expression),
+      latencyFrom: run.latencyFrom ?? 'intended',
     },
     environment: environment(),
     run: {
@@ -191,7 +222,7 @@ export function buildResult(
   };
 }
 
-function totalsOf(steps: StepResult[], run: Run, durationSec: number) {
+function totalsOf(steps: StepResult[], run: FinishedRun, durationSec: number) {
   const sum = (pick: (s: StepResult) => number) => steps.reduce((t, s) => t + pick(s), 0);
   const errorsByClass = { ...steps[0]?.errorsByClass };
   for (const key of Object.keys(errorsByClass) as (keyof ErrorCounts)[]) {
@@ -219,7 +250,7 @@ function totalsOf(steps: StepResult[], run: Run, durationSec: number) {
 }
 
 /** The numbers thresholds are judged on, from a live run. */
-export function viewOfRun(run: Run): MetricsView {
+export function viewOfRun(run: FinishedRun): MetricsView {
   const steps = new Map<string, StepView>();
   for (const [name, step] of run.steps) {
     steps.set(name, {

@@ -72,7 +72,11 @@ function stepsTable(result: ResultDocument): string {
   for (const step of result.steps) table.push(row(step.name, step));
   if (result.steps.length > 1)
     table.push(row('total', { ...result.totals, count: result.totals.requests }));
-  return `latency in ms, from the intended start\n${table.toString()}`;
+  const from =
+    result.config.latencyFrom === 'sent'
+      ? 'from the moment each request was sent (service time)'
+      : 'from the intended start';
+  return `latency in ms, ${from}\n${table.toString()}`;
 }
 
 function errorsTable(result: ResultDocument): string {
