@@ -17,8 +17,10 @@ interface ChatState {
   speed: number;
   channels: { id: string; name: string }[];
   lastViewedAt: Map<string, number>;
-  /** Recent post ids per channel, newest last (for replies, reactions, scrolling). */
+  /** Recent top-level post ids per channel, newest last (for replies and reactions). */
   recentPosts: Map<string, string[]>;
+  /** The oldest post id seen per channel, where scrolling goes on from. */
+  oldestSeen: Map<string, string>;
   lastStatusPollAt: number;
   postCount: number;
   waiters: { event: string; resolve: () => void }[];
@@ -237,9 +239,9 @@ export class ChatRuntime {
     const state = this.#state(user);
     const pages = 1 + Math.floor(user.random() * 3);
     for (let page = 0; page < pages; page++) {
-      const recent = state.recentPosts.get(String(user.vars.channelId));
-      if (!recent || recent.length === 0) return;
-      user.vars.beforeId = recent[0];
+      const oldest = state.oldestSeen.get(String(user.vars.channelId));
+      if (oldest === undefined) return;
+      user.vars.beforeId = oldest;
       await this.#request(API.scroll, user);
       this.#rememberPosts(user, state, String(user.vars.channelId), true);
       if (page + 1 < pages) await this.#host.sleep(user, 1000 + user.random() * 2000);
@@ -285,7 +287,7 @@ export class ChatRuntime {
       user,
     );
     if (failed) this.delivery.cancel(pendingId);
-    else this.#remember(state, channelId, String(user.vars.lastPostId));
+    else if (!user.vars.rootId) this.#remember(state, channelId, String(user.vars.lastPostId));
     return true;
   }
 
@@ -391,15 +393,23 @@ export class ChatRuntime {
     return others[Math.floor(user.random() * others.length)].id;
   }
 
+  /**
+   * Keeps the newest top-level posts of a page: replies, reactions and thread views pick
+   * from them, and a reply must point at a top-level post.
+   */
   #rememberPosts(user: User, state: ChatState, channelId: string, older = false): void {
-    const posts = user.vars.posts as { order?: string[] } | undefined;
+    const page = user.vars.posts as
+      { order?: string[]; posts?: Record<string, { root_id?: string }> } | undefined;
     user.vars.posts = undefined;
-    if (!posts?.order?.length) return;
+    if (!page?.order?.length) return;
+    // Scrolling goes on from the oldest post seen; older pages are not "recent".
+    if (older || !state.oldestSeen.has(channelId)) {
+      state.oldestSeen.set(channelId, page.order[page.order.length - 1]);
+    }
+    if (older) return;
     const known = state.recentPosts.get(channelId) ?? [];
-    const newestFirst = posts.order;
-    const merged = older
-      ? [...[...newestFirst].reverse(), ...known]
-      : [...known, ...[...newestFirst].reverse()];
+    const newestFirst = page.order.filter((id) => !page.posts?.[id]?.root_id);
+    const merged = [...known, ...[...newestFirst].reverse()];
     state.recentPosts.set(channelId, merged.slice(-RECENT_POSTS_KEPT));
   }
 
@@ -418,6 +428,7 @@ export class ChatRuntime {
         channels: [],
         lastViewedAt: new Map(),
         recentPosts: new Map(),
+        oldestSeen: new Map(),
         lastStatusPollAt: 0,
         postCount: 0,
         waiters: [],
