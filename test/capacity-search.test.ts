@@ -7,6 +7,7 @@ import { formatCapacity } from '../src/capacity/capacity-format.js';
 import { UsageError } from '../src/cli/exit-codes.js';
 import { parseScenario } from '../src/scenario/load.js';
 import { startPoolServer } from './support/pool-server.js';
+import { launchBundledServer } from '../src/server/launch.js';
 
 const SCENARIO = `
 name: capacity-test
@@ -18,7 +19,7 @@ flows:
         name: store
 `;
 
-test('the capacity lands within 15% of where the pool breaks the latency SLO', async () => {
+test('the capacity lands within 15% of where a pool breaks the latency SLO', async () => {
   const poolSize = 4;
   const holdMs = 20;
   const sloMs = 200;
@@ -26,7 +27,7 @@ test('the capacity lands within 15% of where the pool breaks the latency SLO', a
   const startedAt = Date.now();
   try {
     const doc = await findCapacity(parseScenario(SCENARIO, 'inline.yaml', 'yaml'), {
-      slo: parseSlo(`p99<${sloMs}ms,errors<0.1%,stalled==0`),
+      slo: parseSlo(`p50<${sloMs}ms,errors<0.1%,stalled==0`),
       start: 4,
       max: 400,
       target: server.url,
@@ -35,8 +36,10 @@ test('the capacity lands within 15% of where the pool breaks the latency SLO', a
     });
 
     // With no think time and N > P users, the pool is always busy and each request waits
-    // for about N/P holds of H ms: latency ≈ N·H/P, so p99 < X breaks near N = X·P/H. H is
-    // the hold the server measured (timer lateness makes it a little over 20 ms).
+    // for about N/P holds of H ms: the median latency ≈ N·H/P, so p50 < X breaks near
+    // N = X·P/H. (A p99 SLO breaks a little earlier, by however much jitter the machine
+    // adds to the tail, which is not a property of the pool.) H is the hold the server
+    // measured (timer lateness makes it a little over 20 ms).
     const measuredHoldMs = server.holdsMs.reduce((a, b) => a + b, 0) / server.holdsMs.length;
     const expected = (sloMs * poolSize) / measuredHoldMs;
     assert.ok(
@@ -69,4 +72,53 @@ test('an SLO term that does not parse is reported with its position', () => {
   );
   assert.throws(() => parseSlo('p99<500ms,,stalled==0'), /term 2 is empty/);
   assert.equal(parseSlo('p99<500ms, stalled==0').length, 2);
+});
+
+test('against the bundled server with a pool fault, the capacity lands within 15%', async () => {
+  const poolSize = 4;
+  const holdMs = 20;
+  const sloMs = 200;
+  const server = await launchBundledServer({
+    users: 1,
+    sessions: true,
+    faults: [`pool:size=${poolSize},hold=${holdMs}ms`],
+  });
+  try {
+    // Every user reads itself with a session made beforehand: one store use per request,
+    // no password hashing in the way.
+    const scenario = parseScenario(
+      `
+name: capacity-bundled
+load: { model: closed, users: 1, duration: 1s }
+variables: { token: "${server.seed.tokens![0]}" }
+flows:
+  - name: reader
+    steps:
+      - get: /api/v4/users/me
+        name: me
+        headers: { Authorization: "Bearer {{ token }}" }
+`,
+      'inline.yaml',
+      'yaml',
+    );
+    const doc = await findCapacity(scenario, {
+      slo: parseSlo(`p50<${sloMs}ms,errors<0.1%,stalled==0`),
+      start: 4,
+      max: 400,
+      target: server.url,
+      seed: 1,
+      rule: { minHoldMs: 1500, maxHoldMs: 4000, sampleMs: 500, window: 3, maxCv: 0.15 },
+    });
+
+    // The pool's breaking point as FAULTS.md derives it: p50 ≈ C/N × H, so p50 < X holds
+    // up to C = X·N/H users (the handling time itself is small beside H).
+    const expected = (sloMs * poolSize) / holdMs;
+    assert.ok(
+      Math.abs(doc.answer - expected) <= 0.15 * expected,
+      `capacity ${doc.answer}, expected ${expected} ± 15%`,
+    );
+    assert.equal(doc.brokeFirst[0].signal, 'latency');
+  } finally {
+    await server.stop();
+  }
 });
