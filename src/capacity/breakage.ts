@@ -1,13 +1,21 @@
 // What broke at a failing level: for each failed SLO term, which step broke it and through
-// which signal (latency, errors, stalls, freezes, throughput), so that the report can say
-// "above 42 users, p99 of `send` broke first" instead of only "the SLO failed".
+// which signal (latency, errors, stalls, freezes, lost messages, throughput), so that the
+// report can say "above 42 users, p99 of `send` broke first" instead of "the SLO failed".
 
 import { judge } from '../report/gates.js';
 import { viewOfResult } from '../report/result.js';
 import type { Threshold } from '../scenario/types.js';
 import type { LevelOutcome } from './hold.js';
 
-export type Signal = 'latency' | 'errors' | 'stalls' | 'freezes' | 'throughput' | 'other';
+export type Signal =
+  | 'latency'
+  | 'errors'
+  | 'stalls'
+  | 'freezes'
+  | 'lost messages'
+  | 'delivery latency'
+  | 'throughput'
+  | 'other';
 
 export interface Breakage {
   term: string;
@@ -26,7 +34,12 @@ export function whatBroke(outcome: LevelOutcome, slo: readonly Threshold[]): Bre
     breakages.push({
       term: term.source,
       signal: signalOf(term),
-      steps: term.step !== undefined ? [term.step] : stepsBreaking(term, view),
+      steps:
+        term.step !== undefined
+          ? [term.step]
+          : term.of === 'delivery' || signalOf(term) === 'lost messages'
+            ? []
+            : stepsBreaking(term, view),
       measured: verdict.note ?? String(Math.round(verdict.actual * 100) / 100),
     });
   });
@@ -42,11 +55,22 @@ export function whatBroke(outcome: LevelOutcome, slo: readonly Threshold[]): Bre
       measured: `${outcome.result.freezes.length} (longest ${Math.round(longest)}ms)`,
     });
   }
+  // Likewise messages that never reached their readers, in chat scenarios.
+  const lost = outcome.result.delivery?.lost ?? 0;
+  if (lost > 0 && !breakages.some((b) => b.signal === 'lost messages')) {
+    breakages.push({ term: 'lost', signal: 'lost messages', steps: [], measured: String(lost) });
+  }
   return breakages;
 }
 
 function signalOf(term: Threshold): Signal {
+  if (term.of === 'delivery') return 'delivery latency';
   switch (term.metric.kind) {
+    case 'lost':
+    case 'duplicates':
+    case 'seqGaps':
+    case 'reconnects':
+      return 'lost messages';
     case 'percentile':
     case 'min':
     case 'max':

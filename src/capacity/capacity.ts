@@ -15,6 +15,7 @@ import type { Scenario, Threshold } from '../scenario/types.js';
 import { TOOL_VERSION } from '../version.js';
 import { whatBroke, type Breakage } from './breakage.js';
 import { holdLevel, type HoldRule } from './hold.js';
+import type { SetupResult } from '../protocols/mattermost/setup.js';
 import { rowOf, type LevelRow } from './level-row.js';
 
 export const CAPACITY_SCHEMA = 'chatload/capacity/v1';
@@ -29,6 +30,7 @@ export interface CapacityOptions {
   /** The bracket is tight when fail − pass <= max(1, relative × pass). */
   tightRelative?: number;
   onLevel?: (row: CapacityLevel) => void;
+  chatSetup?: SetupResult;
 }
 
 export interface CapacityLevel extends LevelRow {

@@ -5,7 +5,10 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../cli/exit-codes.js';
 import { parseDuration } from '../scenario/duration.js';
-import { launchBundledServer } from '../server/launch.js';
+import { launchBundledServer, type LaunchedServer } from '../server/launch.js';
+import { prepareChat, type AdminFlags } from '../cli/chat-setup.js';
+import type { SetupResult } from '../protocols/mattermost/setup.js';
+import type { Scenario } from '../scenario/types.js';
 import { DEFAULT_HOLD, type HoldRule } from './hold.js';
 
 export interface HoldFlags {
@@ -56,19 +59,30 @@ export function positiveIntegerFlag(flag: string, text: string): number {
   return value;
 }
 
-/** Runs `work` against the target, starting (and stopping) the bundled server when none. */
+/**
+ * Runs `work` against the scenario's target, starting (and stopping) the bundled server
+ * when it has none, with room for `users` users. Chat scenarios get their setup first.
+ */
 export async function withTarget<T>(
-  target: string | undefined,
-  work: (target: string) => Promise<T>,
+  scenario: Scenario,
+  users: number,
+  admin: AdminFlags,
+  work: (target: string, chatSetup: SetupResult | undefined) => Promise<T>,
 ): Promise<T> {
-  if (target !== undefined) return work(target);
-  const server = await launchBundledServer();
-  log(`started the bundled server at ${server.url} (pid ${server.pid})`);
+  let server: LaunchedServer | undefined;
+  if (scenario.target === undefined) {
+    server = await launchBundledServer({ users, faults: scenario.serveFaults ?? [] });
+    log(`started the bundled server at ${server.url} (pid ${server.pid})`);
+  }
   try {
-    return await work(server.url);
+    const target = scenario.target ?? server!.url;
+    const chatSetup = await prepareChat(scenario, target, admin, server, users);
+    return await work(target, chatSetup);
   } finally {
-    await server.stop();
-    log('stopped the bundled server');
+    if (server !== undefined) {
+      await server.stop();
+      log('stopped the bundled server');
+    }
   }
 }
 

@@ -9,6 +9,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { Run } from '../engine/run.js';
+import type { SetupResult } from '../protocols/mattermost/setup.js';
 import { judge, type ThresholdVerdict } from '../report/gates.js';
 import { buildResult, viewOfRun, type ResultDocument } from '../report/result.js';
 import type { Scenario, Threshold } from '../scenario/types.js';
@@ -47,6 +48,8 @@ export interface HoldOptions {
   rule: HoldRule;
   /** Judged on the whole level (the SLO of `capacity`). */
   thresholds?: readonly Threshold[];
+  /** Chat scenarios: the setup made once for the largest level. */
+  chatSetup?: SetupResult;
 }
 
 /** The scenario with its load replaced by `users` closed-model users for at most the hold. */
@@ -66,6 +69,7 @@ export async function holdLevel(
   const run = new Run(atLevel(scenario, users, rule), {
     target: options.target,
     seed: options.seed,
+    chatSetup: options.chatSetup,
   });
   const samples: number[] = [];
   let lastCount = 0;

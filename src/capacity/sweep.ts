@@ -8,6 +8,7 @@ import Table from 'cli-table3';
 import type { Scenario } from '../scenario/types.js';
 import { TOOL_VERSION } from '../version.js';
 import { holdLevel, type HoldRule, type LevelOutcome } from './hold.js';
+import type { SetupResult } from '../protocols/mattermost/setup.js';
 import { LEVEL_HEAD, levelCells, rowOf, type LevelRow } from './level-row.js';
 import { fitUsl, uslThroughput, type UslFit } from './usl.js';
 
@@ -20,6 +21,8 @@ export interface SweepOptions {
   rule: HoldRule;
   /** Called as each level ends (progress on stderr). */
   onLevel?: (row: LevelRow, outcome: LevelOutcome) => void;
+  /** Chat scenarios: the setup made once for the largest level. */
+  chatSetup?: SetupResult;
 }
 
 export interface SweepDocument {

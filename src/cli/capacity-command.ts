@@ -17,8 +17,9 @@ import {
 } from '../capacity/command-support.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { applyOverrides, seedFlag } from './overrides.js';
+import type { AdminFlags } from './chat-setup.js';
 
-export interface CapacityFlags extends HoldFlags {
+export interface CapacityFlags extends HoldFlags, AdminFlags {
   slo: string;
   start?: string;
   max?: string;
@@ -38,7 +39,7 @@ export async function capacityCommand(file: string, flags: CapacityFlags): Promi
   const scenario = applyOverrides(loadScenario(file), { target: flags.target, threshold: [] });
   const seed = seedFlag(flags.seed) ?? freshSeed();
 
-  const doc = await withTarget(scenario.target, (target) => {
+  const doc = await withTarget(scenario, max, flags, (target, chatSetup) => {
     log(`searching the capacity of ${target} with ${scenario.name}, from ${start} users`);
     return findCapacity(scenario, {
       slo,
@@ -47,6 +48,7 @@ export async function capacityCommand(file: string, flags: CapacityFlags): Promi
       target,
       seed,
       rule,
+      chatSetup,
       onLevel: (level) =>
         log(
           `${level.users} users: ${level.passed ? 'meets the SLO' : 'fails'}` +
@@ -74,6 +76,9 @@ export function registerCapacityCommand(
     .option('--start <n>', 'first level tried (default 1)')
     .option('--max <n>', 'highest level tried (default 1000)')
     .option('--target <url>', 'base URL of the server under test (overrides the scenario)')
+    .option('--admin-user <name>', 'chat scenarios: admin account used for setup')
+    .option('--admin-password <password>', 'chat scenarios: its password')
+    .option('--admin-token <token>', 'chat scenarios: an admin token instead of a password')
     .option('--min-hold <duration>', 'shortest time at a level (default 5s)')
     .option('--max-hold <duration>', 'longest time at a level, steady or not (default 30s)')
     .option('--sample <duration>', 'throughput sample length for the steady rule (default 1s)')

@@ -16,26 +16,18 @@ import { buildResult, viewOfRun, RESULT_SCHEMA, type ResultDocument } from '../r
 import { formatSummary } from '../report/tables.js';
 import { writeHtmlReport } from '../report/html/page.js';
 import { launchBundledServer, type LaunchedServer } from '../server/launch.js';
-import { EXIT, UsageError } from './exit-codes.js';
+import { EXIT } from './exit-codes.js';
 import { writeRunOutputs, type RunOutputFlags } from '../compare/run-outputs.js';
 import { parseMaxRegression } from '../compare/tolerance.js';
 import { readResultDocument } from '../compare/read.js';
 import { applyProbeBaseline, readProbeDocument } from '../capacity/inflation.js';
 import { peakUsers } from '../engine/schedule.js';
-import {
-  runSetup,
-  SetupError,
-  type SetupReport,
-  type SetupResult,
-} from '../protocols/mattermost/setup.js';
-import type { Scenario } from '../scenario/types.js';
+import type { SetupReport } from '../protocols/mattermost/setup.js';
+import { prepareChat, type AdminFlags } from './chat-setup.js';
 import { applyOverrides, seedFlag, type RunFlags } from './overrides.js';
 
-export interface RunCommandFlags extends RunFlags, RunOutputFlags {
+export interface RunCommandFlags extends RunFlags, RunOutputFlags, AdminFlags {
   probeBaseline?: string;
-  adminUser?: string;
-  adminPassword?: string;
-  adminToken?: string;
   json?: boolean;
   html?: string | boolean;
   out?: string;
@@ -146,34 +138,6 @@ function resultOf(run: Run, setup: SetupReport | undefined, flags: RunCommandFla
   if (flags.probeBaseline === undefined) return { document, extraText: '' };
   const inflated = applyProbeBaseline(document, flags.probeBaseline);
   return { document: inflated.result as ResultDocument, extraText: `\n${inflated.text}\n` };
-}
-
-/** Chat scenarios: creates or reuses the users, team and channels before measuring. */
-async function prepareChat(
-  scenario: Scenario,
-  target: string,
-  flags: RunCommandFlags,
-  server: LaunchedServer | undefined,
-): Promise<SetupResult | undefined> {
-  if (scenario.chat === undefined) return undefined;
-  const users = scenario.chat.setup.users ?? Math.max(peakUsers(scenario.load), 1);
-  const admin = server
-    ? { user: server.seed.adminUsername, password: server.seed.adminPassword }
-    : { user: flags.adminUser, password: flags.adminPassword, token: flags.adminToken };
-
-  log(`setup: ${users} users, prefix "${scenario.chat.setup.prefix}" (not measured)`);
-  try {
-    const setup = await runSetup(target, scenario.chat.setup, users, admin);
-    const { created, reused, durationMs } = setup.report;
-    log(
-      `setup done in ${(durationMs / 1000).toFixed(1)}s: created ${created.users} users, ` +
-        `${created.channels} channels; reused ${reused.users} users, ${reused.channels} channels`,
-    );
-    return setup;
-  } catch (error) {
-    if (error instanceof SetupError) throw new UsageError(error.message, EXIT.usage);
-    throw error;
-  }
 }
 
 function firstFailure(run: Run): string | undefined {

@@ -6,6 +6,7 @@ import { freshSeed } from '../engine/random.js';
 import { loadScenario } from '../scenario/load.js';
 import { parseUsersList } from '../capacity/levels.js';
 import { formatSweep, runSweep } from '../capacity/sweep.js';
+import type { AdminFlags } from './chat-setup.js';
 import {
   defaultPath,
   holdRuleFrom,
@@ -17,7 +18,7 @@ import {
 import { EXIT } from './exit-codes.js';
 import { applyOverrides, seedFlag } from './overrides.js';
 
-export interface SweepFlags extends HoldFlags {
+export interface SweepFlags extends HoldFlags, AdminFlags {
   users: string;
   target?: string;
   seed?: string;
@@ -31,13 +32,14 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<num
   const scenario = applyOverrides(loadScenario(file), { target: flags.target, threshold: [] });
   const seed = seedFlag(flags.seed) ?? freshSeed();
 
-  const sweep = await withTarget(scenario.target, (target) => {
+  const sweep = await withTarget(scenario, Math.max(...levels), flags, (target, chatSetup) => {
     log(`sweeping ${scenario.name} against ${target}: ${levels.join(', ')} users`);
     return runSweep(scenario, {
       levels,
       target,
       seed,
       rule,
+      chatSetup,
       onLevel: (row) =>
         log(
           `${row.users} users: ${row.throughput.toFixed(1)}/s, p99 ${row.p99}ms` +
@@ -60,6 +62,9 @@ export function registerSweepCommand(program: Command, setExitCode: (code: numbe
     .argument('<scenario>', 'scenario file (YAML or JSON); its load is replaced by each level')
     .requiredOption('--users <levels>', 'levels such as 1,2,4,8 or 1..512x2')
     .option('--target <url>', 'base URL of the server under test (overrides the scenario)')
+    .option('--admin-user <name>', 'chat scenarios: admin account used for setup')
+    .option('--admin-password <password>', 'chat scenarios: its password')
+    .option('--admin-token <token>', 'chat scenarios: an admin token instead of a password')
     .option('--min-hold <duration>', 'shortest time at a level (default 5s)')
     .option('--max-hold <duration>', 'longest time at a level, steady or not (default 30s)')
     .option('--sample <duration>', 'throughput sample length for the steady rule (default 1s)')
