@@ -31,6 +31,26 @@ export interface SetupResult {
 
 const MEMBER_BATCH = 1000; // the API's limit for `user_ids`
 
+// Creating a user hashes its password on the server: a few calls at once use the server's
+// cores without flooding it (setup is not measured, only waited for).
+const SETUP_CONCURRENCY = 8;
+
+/** Runs `work` over `items` with at most `limit` calls in flight; stops at the first error. */
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await work(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 export class SetupError extends Error {}
 
 export async function runSetup(
@@ -50,9 +70,9 @@ export async function runSetup(
 
   const teamId = await ensureTeam(api, `${setup.prefix}-team-0`, report);
   const userIds = await ensureUsers(api, setup, users, report);
-  for (const userId of userIds) {
-    await api.call('POST', `/teams/${teamId}/members`, { team_id: teamId, user_id: userId });
-  }
+  await eachLimited(userIds, SETUP_CONCURRENCY, (userId) =>
+    api.call('POST', `/teams/${teamId}/members`, { team_id: teamId, user_id: userId }),
+  );
 
   const plan = channelPlan(users, setup.channels);
   const created = new Set<string>();
@@ -139,18 +159,14 @@ async function ensureTeam(api: AdminApi, name: string, report: SetupReport): Pro
 async function ensureUsers(api: AdminApi, setup: ChatSetup, users: number, report: SetupReport) {
   const names = Array.from({ length: users }, (_, i) => `${setup.prefix}-user-${i}`);
   const ids: string[] = new Array(users);
-  for (let i = 0; i < users; i++) {
-    const body = {
-      username: names[i],
-      email: `${names[i]}@chatload.test`,
-      password: setup.password,
-    };
+  await eachLimited(names, SETUP_CONCURRENCY, async (username, i) => {
+    const body = { username, email: `${username}@chatload.test`, password: setup.password };
     const created = await api.call('POST', '/users', body, [400]);
     if (created.status === 201) {
       ids[i] = created.json.id;
       report.created.users++;
     }
-  }
+  });
 
   const missing = names.filter((_, i) => ids[i] === undefined);
   for (let i = 0; i < missing.length; i += 100) {
