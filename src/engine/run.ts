@@ -378,8 +378,13 @@ export class Run implements ChatHost {
 function connectionsFor(scenario: Scenario): number | 'per-user' {
   const configured = scenario.http.connections;
   if (configured !== undefined) return configured;
-  return scenario.load.model === 'open' ? scenario.load.maxUsers : 'per-user';
+  if (scenario.load.model === 'open') return scenario.load.maxUsers;
+  // A chat user's own long-lived connection is its WebSocket; its REST calls share a pool,
+  // which halves the sockets (and the generator memory) of a large population.
+  return scenario.chat !== undefined ? CHAT_HTTP_POOL : 'per-user';
 }
+
+const CHAT_HTTP_POOL = 256;
 
 function pickDataRow(scenario: Scenario, userIndex: number, random: () => number) {
   const data = scenario.data;

@@ -17,6 +17,8 @@ export interface LaunchOptions {
   sessions?: boolean;
   /** A SQLite file instead of memory. */
   dbFile?: string;
+  /** Cheap password hashing, for benchmarks of the generator only (logins cost little). */
+  fastPasswords?: boolean;
 }
 
 export interface LaunchedServer {
@@ -48,6 +50,7 @@ export async function launchBundledServer(
     env: {
       ...process.env,
       CHATLOAD_CHILD: 'chat-server',
+      ...(options.fastPasswords ? { CHATLOAD_FAST_PASSWORDS: '1' } : {}),
       CHATLOAD_CHAT_SERVER: JSON.stringify(settings),
     },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],

@@ -41,23 +41,26 @@ export const DEFAULT_LOGIN_RATE_PER_SEC = 20;
 
 export const DEFAULT_PASSWORD = 'Chatload-Pass-123!';
 
-/** Channel counts for a population: many small channels, some medium, one large. */
+/**
+ * Channel counts for a population: many small channels, some medium, and large ones of up
+ * to about 1,000 members (one for a population of that size or less).
+ */
 export function channelPlan(users: number, requested: ChatConfig['setup']['channels']) {
   return {
-    large: requested.large ?? 1,
+    large: requested.large ?? Math.max(1, Math.round(users / 1000)),
     medium: requested.medium ?? Math.max(1, Math.round(users / 40)),
     small: requested.small ?? Math.max(1, Math.round(users / 4)),
   };
 }
 
 /**
- * Which channels user `index` belongs to (by size and number): every user is in every
- * large channel, one medium channel (about 40 members each) and two small ones (about 8).
- * Deterministic, so that setup can be repeated and reused.
+ * Which channels user `index` belongs to (by size and number): one large channel, one
+ * medium channel (about 40 members each) and two small ones (about 8). Deterministic, so
+ * that setup can be repeated and reused.
  */
 export function membershipsOf(index: number, plan: ReturnType<typeof channelPlan>) {
   const channels: { size: 'small' | 'medium' | 'large'; number: number }[] = [];
-  for (let n = 0; n < plan.large; n++) channels.push({ size: 'large', number: n });
+  channels.push({ size: 'large', number: index % plan.large });
   channels.push({ size: 'medium', number: index % plan.medium });
   channels.push({ size: 'small', number: index % plan.small });
   const second = (index * 7 + 3) % plan.small;
