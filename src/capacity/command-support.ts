@@ -5,6 +5,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../cli/exit-codes.js';
 import { parseDuration } from '../scenario/duration.js';
+import type { Command } from 'commander';
 import { launchBundledServer, type LaunchedServer } from '../server/launch.js';
 import { prepareChat, type AdminFlags } from '../cli/chat-setup.js';
 import type { SetupResult } from '../protocols/mattermost/setup.js';
@@ -104,4 +105,18 @@ export function defaultPath(name: string, kind: string): string {
 
 export function log(message: string): void {
   process.stderr.write(`chatload: ${message}\n`);
+}
+
+/** The options `sweep` and `capacity` share: the target, chat setup, the hold rule, seed. */
+export function addLevelOptions(command: Command): Command {
+  return command
+    .option('--target <url>', 'base URL of the server under test (overrides the scenario)')
+    .option('--admin-user <name>', 'chat scenarios: admin account used for setup')
+    .option('--admin-password <password>', 'chat scenarios: its password')
+    .option('--admin-token <token>', 'chat scenarios: an admin token instead of a password')
+    .option('--min-hold <duration>', 'shortest time at a level (default 5s)')
+    .option('--max-hold <duration>', 'longest time at a level, steady or not (default 30s)')
+    .option('--sample <duration>', 'throughput sample length for the steady rule (default 1s)')
+    .option('--max-cv <n>', 'steady when the last 5 samples vary less than this (default 0.1)')
+    .option('--seed <n>', 'seed for think times, data picks and flow choice');
 }

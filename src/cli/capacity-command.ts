@@ -7,6 +7,7 @@ import { loadScenario } from '../scenario/load.js';
 import { findCapacity, parseSlo } from '../capacity/capacity.js';
 import { formatCapacity } from '../capacity/capacity-format.js';
 import {
+  addLevelOptions,
   defaultPath,
   holdRuleFrom,
   log,
@@ -68,22 +69,14 @@ export function registerCapacityCommand(
   program: Command,
   setExitCode: (code: number) => void,
 ): void {
-  program
+  const command = program
     .command('capacity')
     .description('find the highest number of concurrent users that meets an SLO')
     .argument('<scenario>', 'scenario file (YAML or JSON); its load is replaced by each level')
     .requiredOption('--slo <terms>', 'comma-separated thresholds such as "p99<500ms,stalled==0"')
     .option('--start <n>', 'first level tried (default 1)')
-    .option('--max <n>', 'highest level tried (default 1000)')
-    .option('--target <url>', 'base URL of the server under test (overrides the scenario)')
-    .option('--admin-user <name>', 'chat scenarios: admin account used for setup')
-    .option('--admin-password <password>', 'chat scenarios: its password')
-    .option('--admin-token <token>', 'chat scenarios: an admin token instead of a password')
-    .option('--min-hold <duration>', 'shortest time at a level (default 5s)')
-    .option('--max-hold <duration>', 'longest time at a level, steady or not (default 30s)')
-    .option('--sample <duration>', 'throughput sample length for the steady rule (default 1s)')
-    .option('--max-cv <n>', 'steady when the last 5 samples vary less than this (default 0.1)')
-    .option('--seed <n>', 'seed for think times, data picks and flow choice')
+    .option('--max <n>', 'highest level tried (default 1000)');
+  addLevelOptions(command)
     .option('--out <file>', 'where to write the capacity document')
     .option('--json', 'print the capacity document on stdout instead of tables')
     .action(async (file: string, flags: CapacityFlags) =>

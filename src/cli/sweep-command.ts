@@ -8,6 +8,7 @@ import { parseUsersList } from '../capacity/levels.js';
 import { formatSweep, runSweep } from '../capacity/sweep.js';
 import type { AdminFlags } from './chat-setup.js';
 import {
+  addLevelOptions,
   defaultPath,
   holdRuleFrom,
   log,
@@ -56,20 +57,12 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<num
 }
 
 export function registerSweepCommand(program: Command, setExitCode: (code: number) => void): void {
-  program
+  const command = program
     .command('sweep')
     .description('throughput and latency at each concurrency level, with a scalability fit')
     .argument('<scenario>', 'scenario file (YAML or JSON); its load is replaced by each level')
-    .requiredOption('--users <levels>', 'levels such as 1,2,4,8 or 1..512x2')
-    .option('--target <url>', 'base URL of the server under test (overrides the scenario)')
-    .option('--admin-user <name>', 'chat scenarios: admin account used for setup')
-    .option('--admin-password <password>', 'chat scenarios: its password')
-    .option('--admin-token <token>', 'chat scenarios: an admin token instead of a password')
-    .option('--min-hold <duration>', 'shortest time at a level (default 5s)')
-    .option('--max-hold <duration>', 'longest time at a level, steady or not (default 30s)')
-    .option('--sample <duration>', 'throughput sample length for the steady rule (default 1s)')
-    .option('--max-cv <n>', 'steady when the last 5 samples vary less than this (default 0.1)')
-    .option('--seed <n>', 'seed for think times, data picks and flow choice')
+    .requiredOption('--users <levels>', 'levels such as 1,2,4,8 or 1..512x2');
+  addLevelOptions(command)
     .option('--out <file>', 'where to write the sweep document')
     .option('--json', 'print the sweep document on stdout instead of tables')
     .action(async (file: string, flags: SweepFlags) =>
