@@ -5,6 +5,7 @@
 //
 // Flags (or env): --small (BENCH_SMALL, 1000), --large (BENCH_LARGE, 5000),
 // --hold s (BENCH_HOLD, 20): how long each size runs once every user is in.
+// BENCH_DEBUG=1 prints the open sockets and users every second.
 
 import os from 'node:os';
 import { parseArgs } from 'node:util';
