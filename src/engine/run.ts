@@ -189,7 +189,7 @@ export class Run implements ChatHost {
   }
 
   async request(step: HttpStep, user: User) {
-    const metrics = this.steps.get(step.name) ?? this.#metricsFor(step.name);
+    const metrics = this.#metricsFor(step.name);
     const sentAt = this.now();
     const intendedAt = Math.min(user.intendedAt, sentAt);
     const id = this.tracker.begin(metrics, user.userIndex, sentAt);
