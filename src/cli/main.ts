@@ -14,6 +14,8 @@ import { registerSweepCommand } from './sweep-command.js';
 import { registerCapacityCommand } from './capacity-command.js';
 import { registerBlastCommand } from './blast-command.js';
 import { registerProbeCommand } from './probe-command.js';
+import { registerMergeCommand } from './merge-command.js';
+import { registerK8sCommand } from './k8s-command.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -70,6 +72,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerCapacityCommand(program, setExitCode);
   registerBlastCommand(program, setExitCode);
   registerProbeCommand(program, setExitCode);
+  registerMergeCommand(program, setExitCode);
+  registerK8sCommand(program, setExitCode);
   return program;
 }
 

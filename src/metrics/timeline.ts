@@ -39,8 +39,21 @@ export interface TimelinePoint {
   cpu: number;
   loopDelayP99: number;
   steps: Record<string, StepInterval>;
+  /**
+   * The interval's latency histogram over all steps, encoded as in the result document,
+   * so that the timelines of several workers or shards merge exactly, second by second.
+   */
+  hist?: string;
   /** Chat scenarios: deliveries received in the interval, their latency, and losses. */
-  delivery?: { received: number; p50: number; p99: number; lost: number; sockets: number };
+  delivery?: {
+    received: number;
+    p50: number;
+    p99: number;
+    lost: number;
+    sockets: number;
+    /** The interval's delivery latency histogram, encoded. */
+    hist?: string;
+  };
 }
 
 /** What the timeline reads from the run. */
@@ -124,6 +137,7 @@ export class Timeline {
       cpu: round3((cpu.user + cpu.system) / 1e6 / seconds),
       loopDelayP99: round3(source.eventLoopDelay.percentile(99) / 1e6),
       steps,
+      hist: encodeHistogram(this.#overall),
     };
     const chat = source.chatRuntime;
     if (chat !== undefined) {
@@ -134,6 +148,7 @@ export class Timeline {
         p99: percentileMs(delivery.intervalLatency, 99),
         lost: delivery.intervalLost,
         sockets: chat.openSockets,
+        hist: encodeHistogram(delivery.intervalLatency),
       };
       delivery.fold();
     }

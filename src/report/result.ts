@@ -105,6 +105,39 @@ export interface ResultDocument {
   delivery?: DeliveryResult;
   setup?: SetupReport;
   generator: { cpuSeconds: number; maxEventLoopDelayMs: number; internalErrors: string[] };
+  /** Set when the document covers one shard of a run (`run --shard I/N`), 1-based. */
+  shard?: ShardInfo;
+  /** Set when the run was driven by worker threads (`run --workers N`). */
+  workers?: WorkersInfo;
+  /** Set on a document made by `chatload merge`: what was merged, in order. */
+  merged?: { parts: MergedPart[] };
+}
+
+export interface ShardInfo {
+  index: number;
+  count: number;
+}
+
+export interface WorkersInfo {
+  count: number;
+  /** Workers that died during the run: which share of the load, when, and why. */
+  failures: WorkerFailure[];
+}
+
+export interface WorkerFailure {
+  worker: number;
+  /** Ms since the run started. */
+  atMs: number;
+  /** Users (closed model) or iterations per second (open model) it was carrying. */
+  share: string;
+  error: string;
+}
+
+export interface MergedPart {
+  file: string;
+  shard: ShardInfo | null;
+  startedAt: string;
+  requests: number;
 }
 
 /**
