@@ -1,7 +1,6 @@
 // What the sweep, capacity, blast and probe commands share: hold flags, the target (the
 // bundled server when none is given), and writing documents atomically under results/.
 
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../cli/exit-codes.js';
 import { parseDuration } from '../scenario/duration.js';
@@ -87,12 +86,7 @@ export async function withTarget<T>(
   }
 }
 
-export function writeDocument(path: string, document: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.partial`;
-  writeFileSync(temporary, JSON.stringify(document, null, 2) + '\n');
-  renameSync(temporary, path);
-}
+export { writeResultFile as writeDocument } from '../report/result-file.js';
 
 export function defaultPath(name: string, kind: string): string {
   const stamp = new Date()

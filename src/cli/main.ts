@@ -53,6 +53,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--junit <file>', 'write thresholds and comparisons as JUnit XML')
     .option('--summary-md <file>', 'write a Markdown summary (also to $GITHUB_STEP_SUMMARY)')
     .option('--probe-baseline <file>', 'report latency inflation against a `chatload probe`')
+    .option('--workers <n>', 'split the load over n worker threads; auto: one per core')
+    .option('--on-worker-failure <what>', 'when a worker dies: stop (default) or continue')
+    .option('--shard <i/n>', 'run shard i of n (from 1), or auto: from a Kubernetes Indexed Job')
+    .option('--start-at <time>', 'wait until this ISO 8601 time to start (lines shards up)')
     .action(async (file: string, flags) => setExitCode(await runCommand(file, flags)));
 
   program

@@ -13,10 +13,18 @@ import { StepMetrics, type ErrorClass } from '../metrics/step-metrics.js';
 import { Timeline, type TimelinePoint } from '../metrics/timeline.js';
 import type { ChatStep, Flow, HttpStep, Scenario, Step } from '../scenario/types.js';
 import { createRandom, pickWeighted } from './random.js';
-import { closedTargetUsers, openDueTimes, openRateAt, plannedDurationMs } from './schedule.js';
+import {
+  closedTargetUsers,
+  openDueTimes,
+  openRateAt,
+  peakUsers,
+  plannedDurationMs,
+} from './schedule.js';
+import { Partition } from './partition.js';
 import { runSteps, User } from './user.js';
 import { ChatRuntime, type ChatHost } from '../protocols/mattermost/runtime.js';
 import type { SetupResult } from '../protocols/mattermost/setup.js';
+import type { DeliveryMesh } from '../protocols/mattermost/mesh.js';
 
 export interface RunOptions {
   target: string;
@@ -27,6 +35,15 @@ export interface RunOptions {
   onTick?: (point: TimelinePoint, run: Run) => void;
   /** Called after each tick; returning a reason stops the run early (`--abort-on-fail`). */
   shouldAbort?: (run: Run) => string | undefined;
+  /** The share of the load this process runs (a shard, a worker); the whole by default. */
+  partition?: Partition;
+  /**
+   * Awaited once the grace period is over, before the books are closed. A worker uses it
+   * to keep its sockets listening until every worker is done with its deliveries.
+   */
+  beforeClose?: () => Promise<void>;
+  /** Chat scenarios run by workers: what the workers' chat users share. */
+  chatMesh?: DeliveryMesh;
 }
 
 export type StopReason = 'completed' | 'interrupted' | 'aborted';
@@ -49,6 +66,7 @@ export class Run implements ChatHost {
   readonly eventLoopDelay = monitorEventLoopDelay({ resolution: 10 });
   readonly connections: number | 'per-user';
   readonly chatRuntime: ChatRuntime | undefined;
+  readonly partition: Partition;
 
   stopping = false;
   stopReason: StopReason = 'completed';
@@ -63,17 +81,23 @@ export class Run implements ChatHost {
   readonly #users = new Set<User>();
   readonly #freeIndexes: number[] = [];
   #nextIndex = 0;
+  readonly #firstUserIndex: number;
   #usersDone = 0;
   #timers: NodeJS.Timeout[] = [];
   #openTimer: NodeJS.Timeout | undefined;
   #finished: Promise<void>;
   #resolveFinished!: () => void;
   #userTasks = new Set<Promise<void>>();
+  /** Open model: the next iteration's number in the whole run's schedule. */
+  #sequence = 0;
+  #allLaunched = false;
 
   constructor(scenario: Scenario, options: RunOptions) {
     this.scenario = scenario;
     this.options = options;
     this.plannedMs = plannedDurationMs(scenario.load);
+    this.partition = options.partition ?? new Partition();
+    this.#firstUserIndex = this.partition.firstIndex(peakUsers(scenario.load));
     for (const step of httpSteps(scenario.flows)) {
       if (!this.steps.has(step.name)) this.steps.set(step.name, new StepMetrics(step.name));
     }
@@ -87,7 +111,7 @@ export class Run implements ChatHost {
     this.tracker = new InFlightTracker(scenario.timeouts.stallMs, this.startedAt);
     if (scenario.chat !== undefined) {
       if (options.chatSetup === undefined) throw new Error('a chat scenario needs its setup first');
-      this.chatRuntime = new ChatRuntime(scenario.chat, options.chatSetup, this);
+      this.chatRuntime = new ChatRuntime(scenario.chat, options.chatSetup, this, options.chatMesh);
     }
     this.timeline = new Timeline(this);
     this.#finished = new Promise((resolve) => (this.#resolveFinished = resolve));
@@ -141,8 +165,8 @@ export class Run implements ChatHost {
     const load = this.scenario.load;
     const elapsedMs = this.now() - this.startedAt;
     return load.model === 'closed'
-      ? closedTargetUsers(load, elapsedMs)
-      : openRateAt(load, elapsedMs);
+      ? this.partition.shareOf(closedTargetUsers(load, elapsedMs))
+      : openRateAt(load, elapsedMs) * this.partition.fraction;
   }
 
   /** Runs to the end and resolves once the books are closed. */
@@ -159,6 +183,8 @@ export class Run implements ChatHost {
 
     if (this.scenario.load.model === 'closed') {
       this.#adjustClosedUsers();
+      // A part whose share of a fixed set of users is empty has nothing to wait for.
+      if (this.#users.size === 0 && this.plannedMs === undefined) this.stop('completed');
       this.#timers.push(setInterval(() => this.#adjustClosedUsers(), CONTROL_INTERVAL_MS));
     } else {
       this.#startOpenScheduler();
@@ -210,6 +236,9 @@ export class Run implements ChatHost {
     while (busy() && this.now() < graceEndsAt && this.endedAt === 0) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    if (this.options.beforeClose !== undefined && this.endedAt === 0) {
+      await this.options.beforeClose();
+    }
     this.#closeBooks();
     this.chatRuntime?.closeAll();
     await this.#client.destroy();
@@ -243,7 +272,7 @@ export class Run implements ChatHost {
     if (this.stopping) return;
     const load = this.scenario.load;
     if (load.model !== 'closed') return;
-    const target = closedTargetUsers(load, this.now() - this.startedAt);
+    const target = this.partition.shareOf(closedTargetUsers(load, this.now() - this.startedAt));
 
     // Users that finished their iterations keep their place: they are not replaced.
     let active = this.#usersDone;
@@ -266,32 +295,38 @@ export class Run implements ChatHost {
     if (load.model !== 'open') return;
     const dueTimes = openDueTimes(load);
     const cap = load.iterations ?? Infinity;
+    const maxUsers = this.partition.shareOf(load.maxUsers);
 
     // Start every iteration that is due, then sleep until the next one. A late timer
     // does not lose iterations: they start late, with their latency counted from when
-    // they were due.
+    // they were due. `sequence` counts over the whole run; other parts take the rest.
     const launchDue = () => {
       const now = this.now();
       for (;;) {
         if (this.stopping) return;
-        if (this.iterationsStarted + this.dropped >= cap) return this.#stopWhenIdle();
+        if (this.#sequence >= cap) {
+          this.#allLaunched = true;
+          return this.#stopWhenIdle();
+        }
         const next = dueTimes.next();
         if (next.done) return;
+        const sequence = this.#sequence++;
+        if (!this.partition.owns(sequence)) continue;
         const dueAt = this.startedAt + next.value;
         if (dueAt > now) {
           this.#openTimer = setTimeout(() => {
-            this.#launchIteration(dueAt, load.maxUsers);
+            this.#launchIteration(dueAt, maxUsers, sequence);
             launchDue();
           }, dueAt - now);
           return;
         }
-        this.#launchIteration(dueAt, load.maxUsers);
+        this.#launchIteration(dueAt, maxUsers, sequence);
       }
     };
     launchDue();
   }
 
-  #launchIteration(dueAt: number, maxUsers: number): void {
+  #launchIteration(dueAt: number, maxUsers: number, sequence: number): void {
     if (this.stopping) return;
     if (this.#users.size >= maxUsers) {
       this.dropped++;
@@ -299,12 +334,15 @@ export class Run implements ChatHost {
       return;
     }
     // In the open model every iteration is a new user: its index is its sequence number.
-    const userIndex = this.iterationsStarted + this.dropped;
+    const userIndex = sequence;
     this.#spawn(this.#createUser(userIndex, dueAt), 1, () => this.#stopWhenIdle());
   }
 
   #startUser(iterations: number | undefined): void {
-    const userIndex = this.#freeIndexes.length > 0 ? this.#freeIndexes.pop()! : this.#nextIndex++;
+    const userIndex =
+      this.#freeIndexes.length > 0
+        ? this.#freeIndexes.pop()!
+        : this.#firstUserIndex + this.#nextIndex++;
     const user = this.#createUser(userIndex, this.now());
     this.#spawn(user, iterations ?? Infinity, () => {
       if (iterations !== undefined && user.iteration + 1 >= iterations && !user.retiring) {
@@ -368,8 +406,7 @@ export class Run implements ChatHost {
   #stopWhenIdle(): void {
     if (this.plannedMs !== undefined || this.stopping) return;
     const load = this.scenario.load;
-    const cap = load.iterations ?? Infinity;
-    const allStarted = load.model === 'open' ? this.iterationsStarted + this.dropped >= cap : true;
+    const allStarted = load.model === 'open' ? this.#allLaunched : true;
     if (allStarted && this.#users.size === 0) this.stop('completed');
   }
 }

@@ -73,6 +73,11 @@ function valueAt(segments: Segment[], elapsedMs: number): number {
  * quadratic in time and is solved exactly, so ramps do not drift.
  */
 export function* openDueTimes(load: LoadModel & { model: 'open' }): Generator<number> {
+  // No stages (`rate` with `iterations` only): the rate holds until the cap ends the run.
+  if (load.stages.length === 0) {
+    if (load.startRatePerSec <= 0) return;
+    for (let k = 0; ; k++) yield (k * 1000) / load.startRatePerSec;
+  }
   const segments = segmentsOf(load.startRatePerSec, stageTargets(load));
   let emitted = 0;
   let cumulative = 0;

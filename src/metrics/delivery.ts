@@ -57,9 +57,16 @@ export class DeliveryTracker {
 
   readonly #pending = new Map<string, PendingPost>();
   readonly #closed = new Map<string, PendingPost>();
+  readonly #judgeLagMs: number;
 
-  constructor(windowMs: number) {
+  /**
+   * `judgeLagMs`: how long after its window a post is judged. Deliveries seen by another
+   * worker reach this tracker a little later than they happened; the lag lets them in,
+   * while their latency (measured where they were seen) still decides if they were late.
+   */
+  constructor(windowMs: number, judgeLagMs = 0) {
     this.windowMs = windowMs;
+    this.#judgeLagMs = judgeLagMs;
   }
 
   /** Registers a post about to be sent to `recipients` (user indexes with a live socket). */
@@ -97,23 +104,35 @@ export class DeliveryTracker {
   received(pendingId: string, index: number, now: number): void {
     const post = this.#pending.get(pendingId) ?? this.#closed.get(pendingId);
     if (post === undefined) return; // another client's post, or one long gone
+    this.#accept(pendingId, post, index, now - post.sentAt, now);
+  }
+
+  /** The same, seen by another worker, which measured the latency on the shared clock. */
+  receivedElsewhere(pendingId: string, index: number, latencyMs: number, now: number): void {
+    const post = this.#pending.get(pendingId) ?? this.#closed.get(pendingId);
+    if (post === undefined) return;
+    this.#accept(pendingId, post, index, latencyMs, now);
+  }
+
+  #accept(id: string, post: PendingPost, index: number, latencyMs: number, now: number): void {
     const byte = index >> 3;
     const bit = 1 << (index & 7);
     if (byte >= post.expected.length || !(post.expected[byte] & bit)) return;
 
     if (!(post.waiting[byte] & bit)) {
       this.counts.duplicates++;
-    } else if (post.closedAt !== undefined) {
+    } else if (post.closedAt !== undefined || latencyMs > this.windowMs) {
       // Arrived after its window: it stays lost (a user would have seen it too late), but
-      // is counted as late so that a slow server is told apart from a lossy one.
+      // is counted as late so that a slow server is told apart from a lossy one. Its
+      // bit stays in `outstanding`, which the sweep counts as lost.
       post.waiting[byte] &= ~bit;
       this.counts.late++;
     } else {
       post.waiting[byte] &= ~bit;
       post.outstanding--;
       this.counts.received++;
-      recordMs(this.intervalLatency, now - post.sentAt);
-      if (post.outstanding === 0) this.#close(pendingId, post, now);
+      recordMs(this.intervalLatency, latencyMs);
+      if (post.outstanding === 0) this.#close(id, post, now);
     }
   }
 
@@ -138,7 +157,8 @@ export class DeliveryTracker {
   /** Closes the windows that have run out; what is still waiting is lost. */
   sweep(now: number, force = false): void {
     for (const [id, post] of this.#pending) {
-      if (!force && now - post.sentAt < this.windowMs) break; // Map order is send order
+      // Map order is send order: the first post still inside its window ends the sweep.
+      if (!force && now - post.sentAt < this.windowMs + this.#judgeLagMs) break;
       this.counts.lost += post.outstanding;
       this.intervalLost += post.outstanding;
       this.#close(id, post, now);

@@ -10,6 +10,12 @@
 // over is then wrong; every line is cut to the width known at the last redraw.
 
 import type { Run } from '../engine/run.js';
+
+/** What the view reads from a run: a `Run`, or the parent of worker threads. */
+export type LiveRun = Pick<
+  Run,
+  'scenario' | 'elapsedMs' | 'plannedMs' | 'stopping' | 'iterationsCompleted'
+>;
 import type { TimelinePoint } from '../metrics/timeline.js';
 import type { LoadModel } from '../scenario/types.js';
 
@@ -68,7 +74,7 @@ export class LiveLine {
     this.#write = (text) => void originalWrite.call(stream, text);
   }
 
-  update(point: LivePoint, run: Run): void {
+  update(point: LivePoint, run: LiveRun): void {
     this.#rpsHistory.push(point.rps);
     if (this.#rpsHistory.length > SPARK_SECONDS) this.#rpsHistory.shift();
     this.#errorsTotal += point.errors;
@@ -148,7 +154,7 @@ function eraseSequence(linesShown: number): string {
   return ERASE_LINE_START + up + ERASE_TO_END;
 }
 
-function progressOf(run: Run): RunProgress {
+function progressOf(run: LiveRun): RunProgress {
   return {
     load: run.scenario.load,
     elapsedMs: run.elapsedMs,
@@ -279,7 +285,7 @@ function ms(value: number): string {
 }
 
 /** The plain line for logs and pipes. */
-export function describe(point: LivePoint, run: Run): string {
+export function describe(point: LivePoint, run: LiveRun): string {
   const planned = run.plannedMs !== undefined ? `/${Math.round(run.plannedMs / 1000)}s` : 's';
   const load =
     run.scenario.load.model === 'closed'

@@ -109,8 +109,11 @@ export interface ResultDocument {
   shard?: ShardInfo;
   /** Set when the run was driven by worker threads (`run --workers N`). */
   workers?: WorkersInfo;
-  /** Set on a document made by `chatload merge`: what was merged, in order. */
-  merged?: { parts: MergedPart[] };
+  /**
+   * Set on a document made by `chatload merge`: what was merged, in order, and the shards
+   * of 1..N that were not among the parts (empty when none was missing or none was a shard).
+   */
+  merged?: { parts: MergedPart[]; missingShards: number[] };
 }
 
 export interface ShardInfo {

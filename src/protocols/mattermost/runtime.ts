@@ -11,6 +11,7 @@ import { API, renamed } from './api.js';
 import { ChatSocket, type SocketHost } from './socket.js';
 import type { SetupResult } from './setup.js';
 import { messageText } from './user-model.js';
+import { DeliveryMesh, listeningBuffer, sharedClockMicros } from './mesh.js';
 
 interface ChatState {
   socket?: ChatSocket;
@@ -38,6 +39,9 @@ export interface ChatHost extends UserHost {
 const EMOJIS = ['+1', 'smile', 'tada', 'eyes', 'heart', 'rocket'];
 const RECENT_POSTS_KEPT = 30;
 const STATUS_POLL_MS = 60_000;
+// Deliveries seen by another worker arrive here a batch later: posts are judged lost this
+// long after their window, which is far more than a batch's trip between threads.
+const MESH_JUDGE_LAG_MS = 1000;
 
 export class ChatRuntime {
   readonly config: ChatConfig;
@@ -50,22 +54,53 @@ export class ChatRuntime {
   readonly #weights: number[];
   #nextLoginAt = 0;
   readonly #socketHost: SocketHost;
+  readonly #mesh: DeliveryMesh;
 
-  constructor(config: ChatConfig, setup: SetupResult, host: ChatHost) {
+  /** `shared`: the mesh shared with the other workers of the run; without it, this process only. */
+  constructor(config: ChatConfig, setup: SetupResult, host: ChatHost, shared?: DeliveryMesh) {
     this.config = config;
     this.setup = setup;
     this.#host = host;
-    this.delivery = new DeliveryTracker(config.deliveryWindowMs);
+    this.#mesh = shared ?? new DeliveryMesh(listeningBuffer(setup.userIds.length, false));
+    const lagMs = this.#mesh.linked ? MESH_JUDGE_LAG_MS : 0;
+    this.delivery = new DeliveryTracker(config.deliveryWindowMs, lagMs);
     this.#actions = Object.keys(config.actions) as ChatAction[];
     this.#weights = this.#actions.map((action) => config.actions[action]);
     const delivery = this.delivery;
+    const mesh = this.#mesh;
+    mesh.listen(
+      {
+        receivedElsewhere: (id, index, latencyMs, now) =>
+          delivery.receivedElsewhere(id, index, latencyMs, now),
+        forget: (index) => delivery.forget(index),
+      },
+      () => host.now(),
+    );
     this.#socketHost = {
       now: () => host.now(),
       get stopping() {
         return host.stopping;
       },
       delivery,
+      setListening: (index, listening) => mesh.setListening(index, listening),
+      onPosted: (pendingId, index) => this.#onPosted(pendingId, index),
     };
+  }
+
+  /**
+   * A `posted` event reached user `index`. Ids this runtime made name the worker that sent
+   * the post and the send time on the shared clock (see `#post`); a post of another
+   * worker goes back to it with the latency measured here.
+   */
+  #onPosted(pendingId: string, index: number): void {
+    const parts = pendingId.split(':');
+    const owner = parts.length === 4 ? Number(parts[2]) : this.#mesh.worker;
+    if (owner === this.#mesh.worker || !Number.isInteger(owner)) {
+      this.delivery.received(pendingId, index, this.#host.now());
+      return;
+    }
+    const latencyMs = (sharedClockMicros() - Number(parts[3])) / 1000;
+    this.#mesh.forward(owner, pendingId, index, latencyMs);
   }
 
   get openSockets(): number {
@@ -108,11 +143,14 @@ export class ChatRuntime {
     if (this.#host.stopping) return;
     this.#states.get(user)?.socket?.close();
     this.#sockets[user.userIndex] = undefined;
+    this.#mesh.setListening(user.userIndex, false);
     this.delivery.forget(user.userIndex);
+    this.#mesh.forgetEverywhere(user.userIndex);
   }
 
   closeAll(): void {
     for (const socket of this.#sockets) socket?.close();
+    this.#mesh.close();
   }
 
   async #live(user: User): Promise<boolean> {
@@ -274,14 +312,11 @@ export class ChatRuntime {
 
     // Typing first, as the web app does, then the post itself.
     state.socket?.send('user_typing', { channel_id: channelId, parent_id: user.vars.rootId });
-    const pendingId = `${user.vars.userId}:${state.postCount++}:${Date.now()}`;
+    // user:count:worker:send time (µs on the shared clock), so any worker can time it.
+    const sentAt = this.#host.now();
+    const pendingId = `${user.vars.userId}:${state.postCount++}:${this.#mesh.worker}:${sharedClockMicros()}`;
     user.vars.pendingId = pendingId;
-    this.delivery.expect(
-      pendingId,
-      this.#host.now(),
-      this.#recipients(channelId),
-      this.#sockets.length,
-    );
+    this.delivery.expect(pendingId, sentAt, this.#recipients(channelId), this.setup.userIds.length);
     const failed = await this.#request(
       step?.name ? renamed(API.createPost, step.name) : API.createPost,
       user,
@@ -376,7 +411,7 @@ export class ChatRuntime {
   /** Members of the channel whose socket is up now: they should get the event. */
   *#recipients(channelId: string): Generator<number> {
     for (const index of this.setup.members.get(channelId) ?? []) {
-      if (this.#sockets[index]?.connected) yield index;
+      if (this.#mesh.isListening(index)) yield index;
     }
   }
 

@@ -16,7 +16,12 @@ export interface SocketOwner {
 export interface SocketHost {
   now(): number;
   readonly stopping: boolean;
+  /** Counts disconnects, reconnects, deaf time and seq gaps. */
   readonly delivery: DeliveryTracker;
+  /** The socket of user `index` is up (it can be sent posts) or down. */
+  setListening(index: number, listening: boolean): void;
+  /** A `posted` event for the post with this `pending_post_id` reached user `index`. */
+  onPosted(pendingId: string, index: number): void;
 }
 
 // Mattermost's web app waits about 3 s before its first reconnect and then backs off;
@@ -98,6 +103,7 @@ export class ChatSocket {
       this.#deafSince = 0;
     }
     this.#connected = false;
+    this.#host.setListening(this.#owner.userIndex, false);
   }
 
   #onMessage(text: string): void {
@@ -124,6 +130,7 @@ export class ChatSocket {
 
   #onHello(): void {
     this.#connected = true;
+    this.#host.setListening(this.#owner.userIndex, true);
     this.#backoffMs = FIRST_RECONNECT_MS;
     if (this.#deafSince > 0) {
       this.#host.delivery.counts.deafMs += this.#host.now() - this.#deafSince;
@@ -143,7 +150,7 @@ export class ChatSocket {
       return;
     }
     if (post.pending_post_id) {
-      this.#host.delivery.received(post.pending_post_id, this.#owner.userIndex, this.#host.now());
+      this.#host.onPosted(post.pending_post_id, this.#owner.userIndex);
     }
   }
 
@@ -151,6 +158,7 @@ export class ChatSocket {
     if (socket !== this.#socket) return;
     const wasConnected = this.#connected;
     this.#connected = false;
+    this.#host.setListening(this.#owner.userIndex, false);
     if (this.#closedByUs || this.#host.stopping) return;
 
     if (wasConnected) {

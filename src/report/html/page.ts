@@ -5,7 +5,7 @@
 // Layout: header (runs, verdict, key figures) → deltas (two runs) → charts → per run:
 // thresholds, steps, errors, stalls, freezes, delivery, scenario, configuration.
 
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomically } from '../result-file.js';
 import { dirname } from 'node:path';
 import type { ResultDocument } from '../result.js';
 import { TOOL_VERSION } from '../../version.js';
@@ -28,11 +28,7 @@ import { REPORT_STYLE } from './style.js';
 
 /** Writes the report for one result, or for two (the second laid over the first). */
 export function writeHtmlReport(results: ResultDocument[], outFile: string): void {
-  const page = buildHtmlReport(results);
-  mkdirSync(dirname(outFile), { recursive: true });
-  const temporary = `${outFile}.partial`;
-  writeFileSync(temporary, page);
-  renameSync(temporary, outFile);
+  writeFileAtomically(outFile, buildHtmlReport(results));
 }
 
 export function buildHtmlReport(results: ResultDocument[]): string {
