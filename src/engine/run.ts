@@ -12,6 +12,7 @@ import { InFlightTracker } from '../metrics/inflight.js';
 import { StepMetrics, type ErrorClass } from '../metrics/step-metrics.js';
 import { Timeline, type TimelinePoint } from '../metrics/timeline.js';
 import type { ChatStep, Flow, HttpStep, Scenario, Step } from '../scenario/types.js';
+import { limitHeapGrowth } from './heap.js';
 import { createRandom, pickWeighted } from './random.js';
 import {
   closedTargetUsers,
@@ -111,6 +112,7 @@ export class Run implements ChatHost {
     this.tracker = new InFlightTracker(scenario.timeouts.stallMs, this.startedAt);
     if (scenario.chat !== undefined) {
       if (options.chatSetup === undefined) throw new Error('a chat scenario needs its setup first');
+      limitHeapGrowth(); // thousands of long-lived sockets: see heap.ts
       this.chatRuntime = new ChatRuntime(scenario.chat, options.chatSetup, this, options.chatMesh);
     }
     this.timeline = new Timeline(this);
