@@ -7,7 +7,9 @@
 // --hold s (BENCH_HOLD, 20): how long each size runs once every user is in.
 // BENCH_DEBUG=1 prints the open sockets and users every second.
 
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import v8 from 'node:v8';
 import { parseArgs } from 'node:util';
 import { Run } from '../src/engine/run.js';
 import { runSetup } from '../src/protocols/mattermost/setup.js';
@@ -44,15 +46,84 @@ load: { model: closed, users: ${users}, duration: 15m }
 timeouts: { stall: 10s, grace: 5s }
 mattermost:
   setup: { prefix: bench, loginRate: 500/s }
-  idle: 10s..30s
+  idle: ${process.env.BENCH_IDLE ?? '10s..30s'}
   speed: { x1: 100 }
 `;
+}
+
+function debugMemory(users: number, before: NodeJS.MemoryUsage, after: NodeJS.MemoryUsage) {
+  const mb = (m: NodeJS.MemoryUsage) =>
+    Object.entries(m)
+      .map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(1)}`)
+      .join(', ');
+  console.error(`${users} users before gc: ${mb(before)}`);
+  console.error(`${users} users after gc:  ${mb(after)}`);
+  const status = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .filter((l) => /^(VmRSS|RssAnon|RssFile|RssShmem|Threads)/.test(l))
+    .map((l) => l.replace(/\s+/g, ' '))
+    .join(', ');
+  console.error(`${users} users: ${status}`);
+  const spaces = v8
+    .getHeapSpaceStatistics()
+    .map(
+      (sp) =>
+        `${sp.space_name} ${(sp.space_size / 2 ** 20).toFixed(1)}/` +
+        `${(sp.physical_space_size / 2 ** 20).toFixed(1)}/${(sp.space_used_size / 2 ** 20).toFixed(1)}`,
+    )
+    .join(', ');
+  console.error(`${users} users heap spaces size/physical/used: ${spaces}`);
+  console.error(`${users} users anon mappings: ${anonMappings()}`);
+}
+
+/** The extent of the brk heap (glibc's main malloc arena), from /proc/self/maps. */
+function brkHeapBytes(): number {
+  const line = readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .find((l) => l.endsWith('[heap]'));
+  if (line === undefined) return 0;
+  const [start, end] = line.split(' ')[0].split('-');
+  return parseInt(end, 16) - parseInt(start, 16);
+}
+
+// Resident anonymous memory by kind of mapping: brk heap, big (>= 1 MB) and small mappings.
+function anonMappings(): string {
+  const totals: Record<string, number> = {};
+  let name = '';
+  let sizeKb = 0;
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      name = head[3];
+      sizeKb = (parseInt(head[2], 16) - parseInt(head[1], 16)) / 1024;
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (!rss) continue;
+    const kind =
+      name !== ''
+        ? name.startsWith('/')
+          ? 'file'
+          : name
+        : sizeKb >= 1024
+          ? 'anon>=1MB'
+          : 'anon<1MB';
+    totals[kind] = (totals[kind] ?? 0) + Number(rss[1]);
+  }
+  return Object.entries(totals)
+    .map(([k, v]) => `${k} ${(v / 1024).toFixed(1)}`)
+    .join(', ');
 }
 
 async function measure(server: LaunchedServer, users: number): Promise<Sample> {
   const scenario = parseScenario(scenarioText(users), 'bench.yaml', 'yaml');
   const admin = { user: server.seed.adminUsername, password: server.seed.adminPassword };
+  const debugBrk = (when: string) =>
+    process.env.BENCH_DEBUG &&
+    console.error(`${users} users ${when}: brk ${(brkHeapBytes() / 2 ** 20).toFixed(0)} MB`);
+  debugBrk('before setup');
   const setup = await runSetup(server.url, scenario.chat!.setup, LARGE, admin);
+  debugBrk('after setup');
   const run = new Run(scenario, { target: server.url, seed: 1, chatSetup: setup });
 
   // Once every user is connected, hold, then sample and stop.
@@ -62,13 +133,22 @@ async function measure(server: LaunchedServer, users: number): Promise<Sample> {
   const startedAt = performance.now();
   const sampler = setInterval(() => {
     const sockets = run.chatRuntime!.openSockets;
-    if (process.env.BENCH_DEBUG) console.error(`sockets ${sockets} users ${run.activeUsers}`);
+    if (process.env.BENCH_DEBUG) {
+      const m = process.memoryUsage();
+      console.error(
+        `sockets ${sockets} users ${run.activeUsers} rss ${(m.rss / 2 ** 20).toFixed(0)} ` +
+          `brk ${(brkHeapBytes() / 2 ** 20).toFixed(0)} heapTotal ${(m.heapTotal / 2 ** 20).toFixed(0)} ` +
+          `arrayBuffers ${(m.arrayBuffers / 2 ** 20).toFixed(0)}`,
+      );
+    }
     if (sockets < users * 0.99) return;
     connectedAt ??= performance.now();
     if (performance.now() - connectedAt < HOLD_S * 1000) return;
 
+    const before = process.memoryUsage();
     global.gc?.();
     const memory = process.memoryUsage();
+    if (process.env.BENCH_DEBUG) debugMemory(users, before, memory);
     const cpu = process.cpuUsage(cpuStart);
     const seconds = (performance.now() - startedAt) / 1000;
     sample = {
