@@ -9,6 +9,7 @@
 
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { parseArgs } from 'node:util';
 import { Run } from '../src/engine/run.js';
@@ -130,6 +131,19 @@ async function measure(server: LaunchedServer, users: number): Promise<Sample> {
   let sample: Sample | undefined;
   let connectedAt: number | undefined;
   const cpuStart = process.cpuUsage();
+  let gcPauseMs = 0;
+  let fullGcs = 0;
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcPauseMs += entry.duration;
+      if (
+        (entry as unknown as { detail?: { kind?: number } }).detail?.kind ===
+        constants.NODE_PERFORMANCE_GC_MAJOR
+      )
+        fullGcs++;
+    }
+  });
+  if (process.env.BENCH_DEBUG) gcObserver.observe({ entryTypes: ['gc'] });
   const startedAt = performance.now();
   const sampler = setInterval(() => {
     const sockets = run.chatRuntime!.openSockets;
@@ -148,7 +162,11 @@ async function measure(server: LaunchedServer, users: number): Promise<Sample> {
     const before = process.memoryUsage();
     global.gc?.();
     const memory = process.memoryUsage();
-    if (process.env.BENCH_DEBUG) debugMemory(users, before, memory);
+    if (process.env.BENCH_DEBUG) {
+      debugMemory(users, before, memory);
+      console.error(`${users} users: GC pauses ${gcPauseMs.toFixed(0)} ms, ${fullGcs} full GCs`);
+      gcObserver.disconnect();
+    }
     const cpu = process.cpuUsage(cpuStart);
     const seconds = (performance.now() - startedAt) / 1000;
     sample = {
