@@ -1,11 +1,14 @@
 // How the generator's own heap grows. Thousands of chat users receive a message every second
 // or so per socket; each socket read is a Node Buffer whose bytes live outside the JS heap, in
-// malloc. Many of those Buffers outlive two minor GCs and are only freed by a full one, and V8
-// by default lets the old generation grow to about twice its live size first. The garbage
-// that piles up meanwhile pushes glibc's heap to a high-water mark it never gives back, so the
-// process keeps tens of MB of free but resident memory (`npm run bench:users`: 31–35 KB of
-// RSS per added user, of which about 10 KB is live heap). A smaller growing factor runs full
-// GCs sooner, for a little more CPU, and keeps that high-water mark low.
+// malloc. In chatload's runs most of those Buffers survive minor GCs and are freed only by a
+// full one (forced minor GCs free none of them; why is not pinned down), and V8 by default
+// lets the old generation grow to about twice its live size first. The garbage that piles up
+// meanwhile, during a ramp-up most of all, pushes glibc's heap to a high-water mark it never
+// gives back: free but resident memory. `npm run bench:users` measured 22-37 KB of RSS per
+// added user without this (about 10 KB of it live heap) and 18-21 KB with it, for about 40%
+// more time in GC pauses (2.9 s instead of 2.1 s over the 5,000-user minute).
+//
+// Limitation: a process-wide V8 setting, applied by the first chat run and kept afterwards.
 
 import v8 from 'node:v8';
 
