@@ -13,20 +13,28 @@ import type { SetupResult } from './setup.js';
 import { messageText } from './user-model.js';
 import { DeliveryMesh, listeningBuffer, sharedClockMicros } from './mesh.js';
 
+// Thousands of users each hold one of these for the whole run, so it stays small: one map
+// for everything remembered per channel, and what only `wait-for` steps need is created
+// by the first of them.
 interface ChatState {
   socket?: ChatSocket;
   speed: number;
   channels: { id: string; name: string }[];
-  lastViewedAt: Map<string, number>;
-  /** Recent top-level post ids per channel, newest last (for replies and reactions). */
-  recentPosts: Map<string, string[]>;
-  /** The oldest post id seen per channel, where scrolling goes on from. */
-  oldestSeen: Map<string, string>;
+  seen: Map<string, ChannelMemory>;
   lastStatusPollAt: number;
   postCount: number;
-  waiters: { event: string; resolve: () => void }[];
+  waiters?: { event: string; resolve: () => void }[];
   /** Events received and not yet taken by a `wait-for` step, by type. */
-  unclaimed: Map<string, number>;
+  unclaimed?: Map<string, number>;
+}
+
+/** What a user remembers of a channel it has opened. */
+interface ChannelMemory {
+  viewedAt?: number;
+  /** Recent top-level post ids, newest last (for replies, reactions and thread views). */
+  recent?: string[];
+  /** The oldest post id seen, where scrolling goes on from. */
+  oldest?: string;
 }
 
 /** What the runtime needs from the run, beyond what users need. */
@@ -108,7 +116,7 @@ export class ChatRuntime {
   }
 
   /** Runs one chat step; false when the user should stop (a failed login, say). */
-  async run(step: ChatStep, user: User): Promise<boolean> {
+  run(step: ChatStep, user: User): Promise<boolean> {
     switch (step.action) {
       case 'live':
         return this.#live(user);
@@ -261,14 +269,14 @@ export class ChatRuntime {
     user.vars.prevChannelId = user.vars.channelId ?? '';
     user.vars.channelId = next;
     await this.#request(step?.name ? renamed(API.view, step.name) : API.view, user);
-    const since = state.lastViewedAt.get(next);
+    const since = state.seen.get(next)?.viewedAt;
     if (since === undefined) {
       await this.#request(API.postsFirst, user);
     } else {
       user.vars.since = since;
       await this.#request(API.postsSince, user);
     }
-    state.lastViewedAt.set(next, Date.now());
+    memoryOf(state, next).viewedAt = Date.now();
     this.#rememberPosts(user, state, next);
     return true;
   }
@@ -277,7 +285,7 @@ export class ChatRuntime {
     const state = this.#state(user);
     const pages = 1 + Math.floor(user.random() * 3);
     for (let page = 0; page < pages; page++) {
-      const oldest = state.oldestSeen.get(String(user.vars.channelId));
+      const oldest = state.seen.get(String(user.vars.channelId))?.oldest;
       if (oldest === undefined) return;
       user.vars.beforeId = oldest;
       await this.#request(API.scroll, user);
@@ -304,7 +312,7 @@ export class ChatRuntime {
     const channelId = String(user.vars.channelId ?? '');
     if (!channelId) return true;
 
-    const recent = state.recentPosts.get(channelId);
+    const recent = state.seen.get(channelId)?.recent;
     user.vars.rootId =
       reply && recent?.length ? recent[Math.floor(user.random() * recent.length)] : '';
     const mention = `${this.config.setup.prefix}-user-${Math.floor(user.random() * this.setup.userIds.length)}`;
@@ -328,7 +336,7 @@ export class ChatRuntime {
 
   async #react(user: User, step?: ChatStep): Promise<boolean> {
     const state = this.#state(user);
-    const recent = state.recentPosts.get(String(user.vars.channelId));
+    const recent = state.seen.get(String(user.vars.channelId))?.recent;
     if (!recent || recent.length === 0) return true;
     user.vars.postId = recent[Math.floor(user.random() * recent.length)];
     user.vars.emoji = step?.emoji ?? EMOJIS[Math.floor(user.random() * EMOJIS.length)];
@@ -337,7 +345,7 @@ export class ChatRuntime {
   }
 
   async #viewThread(user: User): Promise<void> {
-    const recent = this.#state(user).recentPosts.get(String(user.vars.channelId));
+    const recent = this.#state(user).seen.get(String(user.vars.channelId))?.recent;
     if (!recent || recent.length === 0) return;
     user.vars.postId = recent[Math.floor(user.random() * recent.length)];
     await this.#request(API.thread, user);
@@ -366,8 +374,8 @@ export class ChatRuntime {
     const state = this.#state(user);
     const startedAt = this.#host.now();
     const event = step.event ?? 'posted';
-    const unclaimed = state.unclaimed.get(event) ?? 0;
-    if (unclaimed > 0) {
+    const unclaimed = state.unclaimed?.get(event) ?? 0;
+    if (state.unclaimed !== undefined && unclaimed > 0) {
       state.unclaimed.set(event, unclaimed - 1);
       this.#host.recordStep(step.name ?? `wait-for ${event}`, 0);
       return true;
@@ -380,11 +388,12 @@ export class ChatRuntime {
           resolve(true);
         },
       };
+      const waiters = (state.waiters ??= []);
       const timer = setTimeout(() => {
-        state.waiters.splice(state.waiters.indexOf(waiter), 1);
+        waiters.splice(waiters.indexOf(waiter), 1);
         resolve(false);
       }, step.timeoutMs ?? 5000);
-      state.waiters.push(waiter);
+      waiters.push(waiter);
     });
     const name = step.name ?? `wait-for ${step.event ?? 'posted'}`;
     this.#host.recordStep(name, this.#host.now() - startedAt, arrived ? undefined : 'timeout');
@@ -399,11 +408,12 @@ export class ChatRuntime {
   }
 
   #notifyWaiters(state: ChatState, event: string): void {
-    const waiter = state.waiters.find((w) => w.event === event);
+    const waiter = state.waiters?.find((w) => w.event === event);
     if (waiter !== undefined) {
-      state.waiters.splice(state.waiters.indexOf(waiter), 1);
+      state.waiters!.splice(state.waiters!.indexOf(waiter), 1);
       waiter.resolve();
     } else {
+      state.unclaimed ??= new Map();
       state.unclaimed.set(event, (state.unclaimed.get(event) ?? 0) + 1);
     }
   }
@@ -438,21 +448,19 @@ export class ChatRuntime {
     user.vars.posts = undefined;
     if (!page?.order?.length) return;
     // Scrolling goes on from the oldest post seen; older pages are not "recent".
-    if (older || !state.oldestSeen.has(channelId)) {
-      state.oldestSeen.set(channelId, page.order[page.order.length - 1]);
-    }
+    const memory = memoryOf(state, channelId);
+    if (older || memory.oldest === undefined) memory.oldest = page.order[page.order.length - 1];
     if (older) return;
-    const known = state.recentPosts.get(channelId) ?? [];
     const newestFirst = page.order.filter((id) => !page.posts?.[id]?.root_id);
-    const merged = [...known, ...[...newestFirst].reverse()];
-    state.recentPosts.set(channelId, merged.slice(-RECENT_POSTS_KEPT));
+    const merged = [...(memory.recent ?? []), ...newestFirst.reverse()];
+    memory.recent = merged.slice(-RECENT_POSTS_KEPT);
   }
 
   #remember(state: ChatState, channelId: string, postId: string): void {
-    const known = state.recentPosts.get(channelId) ?? [];
+    const memory = memoryOf(state, channelId);
+    const known = (memory.recent ??= []);
     known.push(postId);
     if (known.length > RECENT_POSTS_KEPT) known.shift();
-    state.recentPosts.set(channelId, known);
   }
 
   #state(user: User): ChatState {
@@ -461,13 +469,9 @@ export class ChatRuntime {
       state = {
         speed: this.#speedFor(user),
         channels: [],
-        lastViewedAt: new Map(),
-        recentPosts: new Map(),
-        oldestSeen: new Map(),
+        seen: new Map(),
         lastStatusPollAt: 0,
         postCount: 0,
-        waiters: [],
-        unclaimed: new Map(),
       };
       this.#states.set(user, state);
     }
@@ -483,4 +487,13 @@ export class ChatRuntime {
       )
     ].factor;
   }
+}
+
+function memoryOf(state: ChatState, channelId: string): ChannelMemory {
+  let memory = state.seen.get(channelId);
+  if (memory === undefined) {
+    memory = {};
+    state.seen.set(channelId, memory);
+  }
+  return memory;
 }
