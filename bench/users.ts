@@ -1,7 +1,11 @@
 // `npm run bench:users`: what simulated chat users cost the generator. 1,000 and then 5,000
 // users, each logged in with an open WebSocket and running the realistic action mix (sped
-// up), in this process, against the bundled server in its own process. Prints RSS and CPU
-// at both sizes and the marginal memory per added user: (RSS at 5,000 − RSS at 1,000) / 4,000.
+// up), against the bundled server in its own process. Prints RSS and CPU at both sizes and
+// the marginal memory per added user: (RSS at 5,000 − RSS at 1,000) / 4,000.
+//
+// Each size runs in a fresh generator process of its own (a child of this one), so that
+// neither inherits the other's high-water marks, and both reuse the same accounts, which
+// this process creates once before either starts: the two differ only in their user count.
 //
 // RSS is read once a second while every user is in; the figure is the median of those reads,
 // what `top` shows in the steady state, and the peak is printed beside it. It is read
@@ -13,6 +17,7 @@
 // --hold s (BENCH_HOLD, 20): how long each size runs once every user is in.
 // BENCH_DEBUG=1 prints the open sockets and users every second.
 
+import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
@@ -21,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { Run } from '../src/engine/run.js';
 import { runSetup } from '../src/protocols/mattermost/setup.js';
 import { parseScenario } from '../src/scenario/load.js';
-import { launchBundledServer, type LaunchedServer } from '../src/server/launch.js';
+import { launchBundledServer } from '../src/server/launch.js';
 
 const { values: flags } = parseArgs({
   options: { small: { type: 'string' }, large: { type: 'string' }, hold: { type: 'string' } },
@@ -30,8 +35,17 @@ const SMALL = Number(flags.small ?? process.env.BENCH_SMALL ?? 1000);
 const LARGE = Number(flags.large ?? process.env.BENCH_LARGE ?? 5000);
 const HOLD_S = Number(flags.hold ?? process.env.BENCH_HOLD ?? 20);
 
+/** What a child process is told: where the server is and how many users to run. */
+interface ChildTask {
+  url: string;
+  admin: { user: string; password: string };
+  users: number;
+}
+
 interface Sample {
   users: number;
+  /** RSS of the fresh process once setup is done, before any user starts. */
+  baselineRssMb: number;
   sockets: number;
   /** Median of the RSS reads during the hold. */
   rssMb: number;
@@ -125,16 +139,18 @@ function anonMappings(): string {
     .join(', ');
 }
 
-async function measure(server: LaunchedServer, users: number): Promise<Sample> {
+async function measure(task: ChildTask): Promise<Sample> {
+  const users = task.users;
   const scenario = parseScenario(scenarioText(users), 'bench.yaml', 'yaml');
-  const admin = { user: server.seed.adminUsername, password: server.seed.adminPassword };
   const debugBrk = (when: string) =>
     process.env.BENCH_DEBUG &&
     console.error(`${users} users ${when}: brk ${(brkHeapBytes() / 2 ** 20).toFixed(0)} MB`);
   debugBrk('before setup');
-  const setup = await runSetup(server.url, scenario.chat!.setup, LARGE, admin);
+  // Every account exists already (the parent made them), so this only looks them up.
+  const setup = await runSetup(task.url, scenario.chat!.setup, LARGE, task.admin);
   debugBrk('after setup');
-  const run = new Run(scenario, { target: server.url, seed: 1, chatSetup: setup });
+  const baselineRssMb = process.memoryUsage.rss() / 2 ** 20;
+  const run = new Run(scenario, { target: task.url, seed: 1, chatSetup: setup });
 
   // Once every user is connected, hold, then sample and stop.
   let sample: Sample | undefined;
@@ -182,6 +198,7 @@ async function measure(server: LaunchedServer, users: number): Promise<Sample> {
     const seconds = (performance.now() - startedAt) / 1000;
     sample = {
       users,
+      baselineRssMb,
       sockets,
       rssMb: median(rssReads) / 2 ** 20,
       peakRssMb: Math.max(...rssReads) / 2 ** 20,
@@ -215,27 +232,52 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** Runs one size in a fresh process and returns what it measured. */
+function measureInChild(task: ChildTask): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    const child = fork(new URL(import.meta.url).pathname, [], {
+      execArgv: ['--import', 'tsx', '--expose-gc'],
+      env: { ...process.env, BENCH_CHILD_TASK: JSON.stringify(task) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let sample: Sample | undefined;
+    child.on('message', (message: Sample) => (sample = message));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (sample !== undefined) resolve(sample);
+      else reject(new Error(`the ${task.users}-user process exited with code ${code}`));
+    });
+  });
+}
+
+async function child(task: ChildTask): Promise<void> {
+  const sample = await measure(task);
+  process.send!(sample);
+  process.disconnect();
+}
+
 async function main(): Promise<void> {
   console.log(`# chatload benchmark: memory and CPU of simulated chat users`);
   console.log(
     `machine: ${os.cpus()[0]?.model}, ${os.cpus().length} cores, node ${process.version}`,
   );
   console.log('warning: shared, noisy machine; rerun before trusting small differences.');
-  if (!global.gc)
-    console.log('note: run with --expose-gc (npm run bench:users does) for the live heap');
 
   // Cheap password hashing on the server: this measures the generator, not logins.
   const server = await launchBundledServer({ users: 1, fastPasswords: true });
   try {
-    const baseline = process.memoryUsage().rss / 2 ** 20;
-    const small = await measure(server, SMALL);
-    const large = await measure(server, LARGE);
+    const admin = { user: server.seed.adminUsername, password: server.seed.adminPassword };
+    const scenario = parseScenario(scenarioText(LARGE), 'bench.yaml', 'yaml');
+    await runSetup(server.url, scenario.chat!.setup, LARGE, admin);
 
-    console.log(`\nbaseline RSS before any user: ${baseline.toFixed(1)} MB`);
+    const small = await measureInChild({ url: server.url, admin, users: SMALL });
+    const large = await measureInChild({ url: server.url, admin, users: LARGE });
+
+    console.log('');
     for (const s of [small, large]) {
       console.log(
         `${s.users} users: ${s.sockets} sockets open, RSS ${s.rssMb.toFixed(1)} MB ` +
-          `(peak ${s.peakRssMb.toFixed(1)}), ` +
+          `(peak ${s.peakRssMb.toFixed(1)}, ${s.baselineRssMb.toFixed(1)} before any user), ` +
           `heap ${s.heapMb.toFixed(1)} MB, CPU ${s.cpuCores.toFixed(2)} cores, ` +
           `${s.requests} requests, ${s.deliveries} deliveries, ${s.lost} lost`,
       );
@@ -254,4 +296,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const childTask = process.env.BENCH_CHILD_TASK;
+if (childTask !== undefined) await child(JSON.parse(childTask) as ChildTask);
+else await main();
