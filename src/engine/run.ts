@@ -88,7 +88,9 @@ export class Run implements ChatHost {
   #openTimer: NodeJS.Timeout | undefined;
   #finished: Promise<void>;
   #resolveFinished!: () => void;
-  #userTasks = new Set<Promise<void>>();
+  /** Users whose `#runUser` has not returned yet; the run waits for them at its end. */
+  #runningUsers = 0;
+  #onUsersEnded: (() => void) | undefined;
   /** Open model: the next iteration's number in the whole run's schedule. */
   #sequence = 0;
   #allLaunched = false;
@@ -113,7 +115,12 @@ export class Run implements ChatHost {
     if (scenario.chat !== undefined) {
       if (options.chatSetup === undefined) throw new Error('a chat scenario needs its setup first');
       limitHeapGrowth(); // thousands of long-lived sockets: see heap.ts
-      this.chatRuntime = new ChatRuntime(scenario.chat, options.chatSetup, this, options.chatMesh);
+      this.chatRuntime = new ChatRuntime(scenario.chat, options.chatSetup, this, {
+        mesh: options.chatMesh,
+        waitsForEvents: allSteps(scenario.flows).some(
+          (step) => step.kind === 'chat' && step.action === 'wait-for',
+        ),
+      });
     }
     this.timeline = new Timeline(this);
     this.#finished = new Promise((resolve) => (this.#resolveFinished = resolve));
@@ -244,7 +251,9 @@ export class Run implements ChatHost {
     this.#closeBooks();
     this.chatRuntime?.closeAll();
     await this.#client.destroy();
-    await Promise.allSettled(this.#userTasks);
+    if (this.#runningUsers > 0) {
+      await new Promise<void>((resolve) => (this.#onUsersEnded = resolve));
+    }
   }
 
   #closeBooks(): void {
@@ -378,30 +387,32 @@ export class Run implements ChatHost {
         )
       ];
 
-    const task = (async () => {
-      try {
-        for (let i = 0; i < iterations && !this.stopping && !user.retiring; i++) {
-          user.iteration = i;
-          this.iterationsStarted++;
-          const completed = await runSteps(flow.steps, user, this);
-          if (completed) this.iterationsCompleted++;
-        }
-      } catch (error) {
-        // A bug in chatload, not a failure of the target: keep it for the report.
-        this.internalErrors.push(
-          error instanceof Error ? (error.stack ?? error.message) : String(error),
-        );
-      } finally {
-        this.#users.delete(user);
-        this.#client.release(user);
-        // A chat user who finished its flow stays online (a tab left open) until the run
-        // ends, so posts sent to it are still judged; one retired by a ramp-down leaves.
-        if (user.retiring) this.chatRuntime?.release(user);
-        onExit();
+    this.#runningUsers++;
+    void this.#runUser(user, flow, iterations, onExit);
+  }
+
+  /** Never rejects: an error thrown here is a bug in chatload, kept for the report. */
+  async #runUser(user: User, flow: Flow, iterations: number, onExit: () => void): Promise<void> {
+    try {
+      for (let i = 0; i < iterations && !this.stopping && !user.retiring; i++) {
+        user.iteration = i;
+        this.iterationsStarted++;
+        const completed = await runSteps(flow.steps, user, this);
+        if (completed) this.iterationsCompleted++;
       }
-    })();
-    this.#userTasks.add(task);
-    void task.finally(() => this.#userTasks.delete(task));
+    } catch (error) {
+      this.internalErrors.push(
+        error instanceof Error ? (error.stack ?? error.message) : String(error),
+      );
+    } finally {
+      this.#users.delete(user);
+      this.#client.release(user);
+      // A chat user who finished its flow stays online (a tab left open) until the run
+      // ends, so posts sent to it are still judged; one retired by a ramp-down leaves.
+      if (user.retiring) this.chatRuntime?.release(user);
+      onExit();
+      if (--this.#runningUsers === 0) this.#onUsersEnded?.();
+    }
   }
 
   /** With an iteration cap and no stages, the run ends when the last user is done. */
@@ -425,21 +436,31 @@ function connectionsFor(scenario: Scenario): number | 'per-user' {
 
 const CHAT_HTTP_POOL = 256;
 
+/** The data row of every user when the scenario has no data: one object, read only. */
+const NO_DATA: Record<string, string> = Object.freeze({});
+
 function pickDataRow(scenario: Scenario, userIndex: number, random: () => number) {
   const data = scenario.data;
-  if (data === undefined || data.rows.length === 0) return {};
+  if (data === undefined || data.rows.length === 0) return NO_DATA;
   if (data.pick === 'random') return data.rows[Math.floor(random() * data.rows.length)];
   return data.rows[userIndex % data.rows.length];
 }
 
-export function* httpSteps(flows: readonly Flow[]): Generator<HttpStep> {
-  function* walk(steps: readonly Step[]): Generator<HttpStep> {
-    for (const step of steps) {
-      if (step.kind === 'http') yield step;
-      else if (step.kind === 'loop' || step.kind === 'group') yield* walk(step.steps);
+/** Every step of the flows, nested ones included, in order. */
+export function allSteps(flows: readonly Flow[]): Step[] {
+  const steps: Step[] = [];
+  const walk = (list: readonly Step[]) => {
+    for (const step of list) {
+      steps.push(step);
+      if (step.kind === 'loop' || step.kind === 'group') walk(step.steps);
     }
-  }
-  for (const flow of flows) yield* walk(flow.steps);
+  };
+  for (const flow of flows) walk(flow.steps);
+  return steps;
+}
+
+export function httpSteps(flows: readonly Flow[]): HttpStep[] {
+  return allSteps(flows).filter((step): step is HttpStep => step.kind === 'http');
 }
 
 export type { ErrorClass };

@@ -47,7 +47,7 @@ export const API = {
     status: [200],
   }),
   me: call('load me', 'GET', '/users/me'),
-  teams: call('load teams', 'GET', '/users/me/teams', { capture: { teams: '$' } }),
+  teams: call('load teams', 'GET', '/users/me/teams'),
   channels: call('load channels', 'GET', '/users/me/teams/{{ teamId }}/channels', {
     capture: { channels: '$' },
   }),

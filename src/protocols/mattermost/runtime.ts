@@ -8,24 +8,31 @@ import type { ChatAction, ChatConfig, ChatStep, HttpStep } from '../../scenario/
 import { pickWeighted } from '../../engine/random.js';
 import type { User, UserHost } from '../../engine/user.js';
 import { API, renamed } from './api.js';
-import { ChatSocket, type SocketHost } from './socket.js';
+import { ChatSocket, websocketUrl, type SocketHost } from './socket.js';
 import type { SetupResult } from './setup.js';
 import { messageText } from './user-model.js';
 import { DeliveryMesh, listeningBuffer, sharedClockMicros } from './mesh.js';
 
 // Thousands of users each hold one of these for the whole run, so it stays small: one map
-// for everything remembered per channel, and what only `wait-for` steps need is created
-// by the first of them.
+// for everything remembered per channel, channels shared with every other member, and what
+// only `wait-for` steps need made by the first of them.
 interface ChatState {
   socket?: ChatSocket;
   speed: number;
-  channels: { id: string; name: string }[];
+  /** The channels of the user's team that it is a member of: shared objects, see below. */
+  channels: Channel[];
   seen: Map<string, ChannelMemory>;
   lastStatusPollAt: number;
   postCount: number;
   waiters?: { event: string; resolve: () => void }[];
   /** Events received and not yet taken by a `wait-for` step, by type. */
   unclaimed?: Map<string, number>;
+}
+
+/** One per channel id in a run, shared by all its members. */
+interface Channel {
+  readonly id: string;
+  readonly name: string;
 }
 
 /** What a user remembers of a channel it has opened. */
@@ -44,6 +51,13 @@ export interface ChatHost extends UserHost {
   recordStep(name: string, durationMs: number, error?: ErrorClass): void;
 }
 
+export interface RuntimeOptions {
+  /** The mesh shared with the other workers of the run; without it, this process only. */
+  mesh?: DeliveryMesh;
+  /** Whether any step waits for events (`wait-for`); if not, sockets do not keep them. */
+  waitsForEvents?: boolean;
+}
+
 const EMOJIS = ['+1', 'smile', 'tada', 'eyes', 'heart', 'rocket'];
 const RECENT_POSTS_KEPT = 30;
 const STATUS_POLL_MS = 60_000;
@@ -56,20 +70,30 @@ export class ChatRuntime {
   readonly delivery: DeliveryTracker;
   readonly setup: SetupResult;
   readonly #host: ChatHost;
-  readonly #sockets: (ChatSocket | undefined)[] = [];
+  readonly #sockets = new Set<ChatSocket>();
   readonly #states = new WeakMap<User, ChatState>();
+  /** Every channel any user has loaded, by id: users point at these instead of copies. */
+  readonly #channels = new Map<string, Channel>();
+  readonly #socketUrl: string;
+  readonly #waitsForEvents: boolean;
   readonly #actions: ChatAction[];
   readonly #weights: number[];
   #nextLoginAt = 0;
   readonly #socketHost: SocketHost;
   readonly #mesh: DeliveryMesh;
 
-  /** `shared`: the mesh shared with the other workers of the run; without it, this process only. */
-  constructor(config: ChatConfig, setup: SetupResult, host: ChatHost, shared?: DeliveryMesh) {
+  constructor(
+    config: ChatConfig,
+    setup: SetupResult,
+    host: ChatHost,
+    options: RuntimeOptions = {},
+  ) {
     this.config = config;
     this.setup = setup;
     this.#host = host;
-    this.#mesh = shared ?? new DeliveryMesh(listeningBuffer(setup.userIds.length, false));
+    this.#socketUrl = websocketUrl(host.target);
+    this.#waitsForEvents = options.waitsForEvents ?? true;
+    this.#mesh = options.mesh ?? new DeliveryMesh(listeningBuffer(setup.userIds.length, false));
     const lagMs = this.#mesh.linked ? MESH_JUDGE_LAG_MS : 0;
     this.delivery = new DeliveryTracker(config.deliveryWindowMs, lagMs);
     this.#actions = Object.keys(config.actions) as ChatAction[];
@@ -112,7 +136,9 @@ export class ChatRuntime {
   }
 
   get openSockets(): number {
-    return this.#sockets.reduce((n, socket) => n + (socket?.connected ? 1 : 0), 0);
+    let open = 0;
+    for (const socket of this.#sockets) if (socket.connected) open++;
+    return open;
   }
 
   /** Runs one chat step; false when the user should stop (a failed login, say). */
@@ -149,15 +175,18 @@ export class ChatRuntime {
    */
   release(user: User): void {
     if (this.#host.stopping) return;
-    this.#states.get(user)?.socket?.close();
-    this.#sockets[user.userIndex] = undefined;
+    const socket = this.#states.get(user)?.socket;
+    if (socket !== undefined) {
+      socket.close();
+      this.#sockets.delete(socket);
+    }
     this.#mesh.setListening(user.userIndex, false);
     this.delivery.forget(user.userIndex);
     this.#mesh.forgetEverywhere(user.userIndex);
   }
 
   closeAll(): void {
-    for (const socket of this.#sockets) socket?.close();
+    for (const socket of this.#sockets) socket.close();
     this.#mesh.close();
   }
 
@@ -223,12 +252,7 @@ export class ChatRuntime {
 
     const state = this.#state(user);
     const channels = user.vars.channels;
-    if (Array.isArray(channels)) {
-      state.channels = channels.map((c: { id: string; name: string }) => ({
-        id: c.id,
-        name: c.name,
-      }));
-    }
+    if (Array.isArray(channels)) state.channels = channels.map((c) => this.#channel(c));
     user.vars.channels = undefined; // the list lives in state; do not keep it twice
     if (state.channels.length > 0) user.vars.channelId = state.channels[0].id;
     return true;
@@ -238,14 +262,15 @@ export class ChatRuntime {
     if (this.#host.stopping || user.retiring) return false;
     const state = this.#state(user);
     const token = String(user.vars.token ?? '');
+    const onEvent = this.#waitsForEvents
+      ? (event: string) => this.#notifyWaiters(state, event)
+      : undefined;
     const socket = new ChatSocket(
-      this.#host.target,
-      {
-        userIndex: user.userIndex,
-        token,
-        onEvent: (event) => this.#notifyWaiters(state, event),
-      },
+      this.#socketUrl,
+      user.userIndex,
+      token,
       this.#socketHost,
+      onEvent,
     );
     const startedAt = this.#host.now();
     try {
@@ -256,7 +281,7 @@ export class ChatRuntime {
     }
     this.#host.recordStep('connect websocket', this.#host.now() - startedAt);
     state.socket = socket;
-    this.#sockets[user.userIndex] = socket;
+    this.#sockets.add(socket);
     await this.#pollStatuses(user);
     return true;
   }
@@ -329,6 +354,9 @@ export class ChatRuntime {
       step?.name ? renamed(API.createPost, step.name) : API.createPost,
       user,
     );
+    // The text and the id are in the tracker and the server now; the user need not keep them.
+    user.vars.message = undefined;
+    user.vars.pendingId = undefined;
     if (failed) this.delivery.cancel(pendingId);
     else if (!user.vars.rootId) this.#remember(state, channelId, String(user.vars.lastPostId));
     return true;
@@ -357,6 +385,7 @@ export class ChatRuntime {
       .slice(0, 1 + Math.floor(user.random() * 3));
     user.vars.terms = words.join(' ');
     await this.#request(API.search, user);
+    user.vars.terms = undefined;
   }
 
   async #typing(user: User, step: ChatStep): Promise<boolean> {
@@ -405,6 +434,7 @@ export class ChatRuntime {
     state.lastStatusPollAt = Date.now();
     user.vars.statusIds = [user.vars.userId];
     await this.#request(API.statuses, user);
+    user.vars.statusIds = undefined;
   }
 
   #notifyWaiters(state: ChatState, event: string): void {
@@ -461,6 +491,16 @@ export class ChatRuntime {
     const known = (memory.recent ??= []);
     known.push(postId);
     if (known.length > RECENT_POSTS_KEPT) known.shift();
+  }
+
+  /** The run's one object for this channel, made on first sight. */
+  #channel(loaded: { id: string; name: string }): Channel {
+    let channel = this.#channels.get(loaded.id);
+    if (channel === undefined) {
+      channel = { id: loaded.id, name: loaded.name };
+      this.#channels.set(channel.id, channel);
+    }
+    return channel;
   }
 
   #state(user: User): ChatState {
