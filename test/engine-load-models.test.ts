@@ -86,7 +86,7 @@ flows:
     const second = await runInline(text, server.url, 42);
     const paths2 = [...server.received.keys()].sort();
     server.received.clear();
-    const other = await runInline(text, server.url, 7);
+    await runInline(text, server.url, 7);
     const paths3 = [...server.received.keys()].sort();
 
     const counts = (r: typeof first) => r.result.steps.map((s) => [s.name, s.count]);

@@ -4,7 +4,6 @@
 //
 // The command-line tests run the compiled bin: build first (`npx tsc -p .`).
 
-import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,7 +20,7 @@ import {
   shardedRunManifests,
   type ShardedRunPlan,
 } from '../src/k8s/manifests.js';
-import { CHATLOAD_BIN, runCli, tempDir, type CliOutcome } from './support/cli.js';
+import { runCli, tempDir } from './support/cli.js';
 import { startServer } from './support/ground-truth-server.js';
 
 const SCENARIO_TEXT = `name: k8s-smoke
@@ -249,22 +248,6 @@ function layOutScenarioVolume(configMap: Manifest, job: Manifest, root: string):
   return mount.mountPath;
 }
 
-/** Runs the bin with a pod's environment. */
-function runAsPod(args: string[], env: Record<string, string>, cwd: string): Promise<CliOutcome> {
-  const child = spawn(process.execPath, [CHATLOAD_BIN, ...args], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
 describe('chatload k8s', () => {
   test('the pods read back a valid scenario from the ConfigMap (chatload validate)', async () => {
     const { dir, file } = scenarioFolder('k8s-e2e');
@@ -321,11 +304,10 @@ describe('chatload k8s', () => {
       const shards = container.env.find((v: Manifest) => v.name === 'CHATLOAD_SHARDS').value;
       const outcomes = await Promise.all(
         [0, 1].map((index) =>
-          runAsPod(
-            args,
-            { JOB_COMPLETION_INDEX: String(index), CHATLOAD_SHARDS: shards },
-            tempDir(`k8s-pod-${index}`),
-          ),
+          runCli(args, tempDir(`k8s-pod-${index}`), {
+            JOB_COMPLETION_INDEX: String(index),
+            CHATLOAD_SHARDS: shards,
+          }),
         ),
       );
 

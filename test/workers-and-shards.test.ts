@@ -6,9 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { startServer, type GroundTruthServer } from './support/ground-truth-server.js';
-import { CHATLOAD_BIN, runCli, tempDir, type CliOutcome } from './support/cli.js';
+import { runCli, tempDir, type CliOutcome } from './support/cli.js';
 import { decodeHistogram, mergeHistograms, type Histogram } from '../src/metrics/histogram.js';
 import type { ResultDocument } from '../src/report/result.js';
 import { launchBundledServer } from '../src/server/launch.js';
@@ -155,11 +154,10 @@ test('shards run as an Indexed Job would run them merge into the exact whole', a
     for (let index = 0; index < shards; index++) {
       const out = join(dir, `shard-${index}.json`);
       runs.push(
-        runWithEnv(
-          ['run', scenario, '--shard', 'auto', '--seed', '5', '--quiet', '--out', out],
-          dir,
-          { JOB_COMPLETION_INDEX: String(index), CHATLOAD_SHARDS: String(shards) },
-        ),
+        runCli(['run', scenario, '--shard', 'auto', '--seed', '5', '--quiet', '--out', out], dir, {
+          JOB_COMPLETION_INDEX: String(index),
+          CHATLOAD_SHARDS: String(shards),
+        }),
       );
     }
     const outcomes = await Promise.all(runs);
@@ -245,7 +243,7 @@ test('a worker that dies is reported with its share, and the others keep their d
   try {
     const scenario = writeScenario(dir, server.url, '{ model: closed, users: 4, duration: 3s }');
     const out = join(dir, 'crash.json');
-    const outcome = await runWithEnv(
+    const outcome = await runCli(
       [
         'run',
         scenario,
@@ -348,18 +346,3 @@ flows:
     await server.stop();
   }
 });
-
-function runWithEnv(args: string[], cwd: string, env: Record<string, string>): Promise<CliOutcome> {
-  const child = spawn(process.execPath, [CHATLOAD_BIN, ...args], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}

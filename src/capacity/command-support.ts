@@ -1,7 +1,7 @@
 // What the sweep, capacity, blast and probe commands share: hold flags, the target (the
 // bundled server when none is given), and writing documents atomically under results/.
 
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { UsageError } from '../cli/exit-codes.js';
 import { parseDuration } from '../scenario/duration.js';
 import type { Command } from 'commander';

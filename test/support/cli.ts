@@ -15,12 +15,15 @@ export interface CliOutcome {
   stderr: string;
 }
 
+/** `env` is added to this process's environment (a pod's variables, a test hook). */
 export function startCli(
   args: string[],
   cwd: string,
+  env: Record<string, string> = {},
 ): { child: ChildProcess; done: Promise<CliOutcome> } {
   const child = spawn(process.execPath, [CHATLOAD_BIN, ...args], {
     cwd,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -33,8 +36,12 @@ export function startCli(
   return { child, done };
 }
 
-export function runCli(args: string[], cwd: string): Promise<CliOutcome> {
-  return startCli(args, cwd).done;
+export function runCli(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<CliOutcome> {
+  return startCli(args, cwd, env).done;
 }
 
 export function tempDir(prefix: string): string {

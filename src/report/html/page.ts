@@ -6,7 +6,6 @@
 // thresholds, steps, errors, stalls, freezes, delivery, scenario, configuration.
 
 import { writeFileAtomically } from '../result-file.js';
-import { dirname } from 'node:path';
 import type { ResultDocument } from '../result.js';
 import { TOOL_VERSION } from '../../version.js';
 import { deltasSection } from './compare.js';
