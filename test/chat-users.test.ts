@@ -120,6 +120,27 @@ test('setup reuses what exists: the second time it creates nothing', async () =>
   }
 });
 
+test('two setups at once (two shards starting together) share one team and channel set', async () => {
+  const server = await launchBundledServer({ users: 1 });
+  try {
+    const scenario = parseScenario(oneChannelScenario(6), 'inline.yaml', 'yaml');
+    const admin = { user: server.seed.adminUsername, password: server.seed.adminPassword };
+    const [a, b] = await Promise.all([
+      runSetup(server.url, scenario.chat!.setup, 6, admin),
+      runSetup(server.url, scenario.chat!.setup, 6, admin),
+    ]);
+
+    assert.equal(a.teamId, b.teamId);
+    assert.deepEqual(a.userIds, b.userIds);
+    assert.deepEqual([...a.channelIds], [...b.channelIds]);
+    const made = (kind: 'teams' | 'channels') => a.report.created[kind] + b.report.created[kind];
+    assert.equal(made('teams'), 1, 'exactly one of them made the team');
+    assert.equal(made('channels'), a.channelIds.size, 'each channel was made once');
+  } finally {
+    await server.stop();
+  }
+});
+
 test('a scripted flow mixes chat steps and plain HTTP steps', async () => {
   const server = await launchBundledServer({ users: 1 });
   try {

@@ -113,11 +113,11 @@ class AdminApi {
     });
     const text = await response.body.text();
     const json = text ? JSON.parse(text) : undefined;
-    if (response.statusCode >= 400 && !allowed.includes(response.statusCode)) {
-      const id = json?.id ? ` (${json.id})` : '';
-      throw new SetupError(`setup: ${method} ${path} answered ${response.statusCode}${id}`);
+    const answer = { status: response.statusCode, json };
+    if (answer.status >= 400 && !allowed.includes(answer.status)) {
+      throw refused(method, path, answer);
     }
-    return { status: response.statusCode, json };
+    return answer;
   }
 }
 
@@ -144,16 +144,31 @@ async function adminToken(target: string, admin: AdminCredentials): Promise<stri
 }
 
 async function ensureTeam(api: AdminApi, name: string, report: SetupReport): Promise<string> {
-  const mine = (await api.call('GET', '/users/me/teams')).json as { id: string; name: string }[];
-  const existing = mine.find((team) => team.name === name);
+  const myTeams = async () =>
+    (await api.call('GET', '/users/me/teams')).json as { id: string; name: string }[];
+  const existing = (await myTeams()).find((team) => team.name === name);
   if (existing) {
     report.reused.teams++;
     return existing.id;
   }
   const body = { name, display_name: name, type: 'O', allow_open_invite: true };
-  const created = await api.call('POST', '/teams', body);
-  report.created.teams++;
-  return created.json.id;
+  const created = await api.call('POST', '/teams', body, [400]);
+  if (created.status < 400) {
+    report.created.teams++;
+    return created.json.id;
+  }
+  // Another shard's setup, with the same admin, may have made it a moment ago.
+  const raced = (await myTeams()).find((team) => team.name === name);
+  if (raced === undefined) throw refused('POST', '/teams', created);
+  report.reused.teams++;
+  return raced.id;
+}
+
+function refused(method: string, path: string, answer: { status: number; json: unknown }) {
+  const id = (answer.json as { id?: string } | undefined)?.id;
+  return new SetupError(
+    `setup: ${method} ${path} answered ${answer.status}${id ? ` (${id})` : ''}`,
+  );
 }
 
 async function ensureUsers(api: AdminApi, setup: ChatSetup, users: number, report: SetupReport) {
@@ -192,21 +207,33 @@ async function ensureChannels(
   created: Set<string>,
 ): Promise<Map<string, string>> {
   const path = `/users/me/teams/${teamId}/channels`;
-  const existing = (await api.call('GET', path)).json as { id: string; name: string }[];
-  const byName = new Map(existing.map((channel) => [channel.name, channel.id]));
+  const channelsByName = async () => {
+    const mine = (await api.call('GET', path)).json as { id: string; name: string }[];
+    return new Map(mine.map((channel) => [channel.name, channel.id]));
+  };
+  let byName = await channelsByName();
   const ids = new Map<string, string>();
 
   for (const size of ['large', 'medium', 'small'] as const) {
     for (let n = 0; n < plan[size]; n++) {
       const name = `${prefix}-${size}-${n}`;
       let id = byName.get(name);
-      if (id) {
-        report.reused.channels++;
-      } else {
+      if (id === undefined) {
         const body = { team_id: teamId, name, display_name: name, type: 'O' };
-        id = (await api.call('POST', '/channels', body)).json.id as string;
-        report.created.channels++;
-        created.add(id);
+        const answer = await api.call('POST', '/channels', body, [400]);
+        if (answer.status < 400) {
+          id = answer.json.id as string;
+          report.created.channels++;
+          created.add(id);
+        } else {
+          // Made meanwhile by another shard's setup (same admin): look again.
+          byName = await channelsByName();
+          id = byName.get(name);
+          if (id === undefined) throw refused('POST', '/channels', answer);
+          report.reused.channels++;
+        }
+      } else {
+        report.reused.channels++;
       }
       ids.set(`${size}-${n}`, id);
     }

@@ -77,10 +77,16 @@ async function createUser(app: App, context: RequestContext) {
       'this server does not allow open signups',
     );
   }
-  const taken = app.store.userTaken(username.toLowerCase(), email.toLowerCase());
-  if (taken !== undefined) {
-    throw conflict(`app.user.save.${taken}_exists.app_error`, `that ${taken} is already taken`);
-  }
+  const refuseTaken = () => {
+    const taken = app.store.userTaken(username.toLowerCase(), email.toLowerCase());
+    if (taken !== undefined) {
+      throw conflict(`app.user.save.${taken}_exists.app_error`, `that ${taken} is already taken`);
+    }
+  };
+  refuseTaken();
+  const passwordHash = await hashPassword(password);
+  // Hashing gave way to other requests: one of them may have taken the name meanwhile.
+  refuseTaken();
 
   const now = Date.now();
   const row: UserRow = {
@@ -90,7 +96,7 @@ async function createUser(app: App, context: RequestContext) {
     delete_at: 0,
     username: username.toLowerCase(),
     email: email.toLowerCase(),
-    password: await hashPassword(password),
+    password: passwordHash,
     ...names,
     roles: first ? 'system_admin system_user' : 'system_user',
     last_password_update: now,
