@@ -4,9 +4,10 @@
 // full one (forced minor GCs free none of them; why is not pinned down), and V8 by default
 // lets the old generation grow to about twice its live size first. The garbage that piles up
 // meanwhile, during a ramp-up most of all, pushes glibc's heap to a high-water mark it never
-// gives back: free but resident memory. `npm run bench:users` measured 22-37 KB of RSS per
-// added user without this (about 10 KB of it live heap) and 18-21 KB with it, for about 40%
-// more time in GC pauses (2.9 s instead of 2.1 s over the 5,000-user minute).
+// gives back: free but resident memory. `npm run bench:users` measured 28 KB of RSS per
+// added user without this (6.3 KB of it live heap) and 11-13 KB with it, for about 30% more
+// time in GC pauses (2.3 s instead of 1.7 s over the 5,000-user run) and 0.62 cores instead
+// of 0.54.
 //
 // Compacting on every full GC (--compact-on-every-full-gc) was tried as well: it gave back the
 // old generation's fragmented pages (about 16 KB per user) but took the generator from 0.7 to
