@@ -308,14 +308,15 @@ export class ChatRuntime {
 
   async #scroll(user: User): Promise<void> {
     const state = this.#state(user);
-    const pages = 1 + Math.floor(user.random() * 3);
+    // 1–5 pages of older posts, 1–10 s apart (user-model.md).
+    const pages = 1 + Math.floor(user.random() * 5);
     for (let page = 0; page < pages; page++) {
       const oldest = state.seen.get(String(user.vars.channelId))?.oldest;
       if (oldest === undefined) return;
       user.vars.beforeId = oldest;
       await this.#request(API.scroll, user);
       this.#rememberPosts(user, state, String(user.vars.channelId), true);
-      if (page + 1 < pages) await this.#host.sleep(user, 1000 + user.random() * 2000);
+      if (page + 1 < pages) await this.#host.sleep(user, 1000 + user.random() * 9000);
     }
   }
 
