@@ -20,6 +20,7 @@ import { totalErrors } from '../src/metrics/step-metrics.js';
 import { parseScenario } from '../src/scenario/load.js';
 import { measure, median, numberOption, printMachine, sleep } from './common.js';
 import { startTarget, type Target } from './target.js';
+import { plain } from '../src/report/tables.js';
 
 type Tool = 'chatload' | 'autocannon';
 
@@ -42,7 +43,6 @@ interface ToolRun {
 }
 
 // No colours and no rules between rows: the output is pasted into reports and CI logs.
-const PLAIN = { head: [], border: [] };
 const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 
 // Lets the server close the previous run's sockets before the next run starts.
@@ -164,7 +164,7 @@ function printRounds(rounds: ToolRun[][]): void {
   const table = new Table({
     head: ['round', 'tool', 'requests', 'req/s', 'CPU µs/req', 'CPU cores', 'conns', 'errors'],
     colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
-    style: PLAIN,
+    style: plain,
     chars: COMPACT,
   });
   rounds.forEach((runs, index) => {
@@ -192,7 +192,7 @@ function printSummary(rounds: ToolRun[][], tools: Tool[]): void {
   const table = new Table({
     head: ['median of rounds', 'req/s', 'CPU µs/req'],
     colAligns: ['left', 'right', 'right'],
-    style: PLAIN,
+    style: plain,
     chars: COMPACT,
   });
   for (const tool of tools) {

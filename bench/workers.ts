@@ -34,6 +34,7 @@ import { addTimelinePoints, mergeResults } from '../src/report/merge.js';
 import type { ResultDocument } from '../src/report/result.js';
 import { median, numberOption, printMachine, sleep } from './common.js';
 import { startTarget, type Target } from './target.js';
+import { plain } from '../src/report/tables.js';
 
 const CHATLOAD_BIN = fileURLToPath(new URL('../bin/chatload', import.meta.url));
 
@@ -181,6 +182,7 @@ async function main(): Promise<void> {
       'vs main thread',
       'CPU s per run, all in',
     ],
+    style: plain,
   });
   for (const [load] of loads) {
     const runsOf = (mode: Mode) => results.get(`${load}/${mode}`)!;

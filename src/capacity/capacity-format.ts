@@ -4,8 +4,7 @@
 import Table from 'cli-table3';
 import type { CapacityDocument } from './capacity.js';
 import { LEVEL_HEAD, levelCells } from './level-row.js';
-
-const plain = { head: [] as string[], border: [] as string[], compact: true };
+import { plain } from '../report/tables.js';
 
 export function formatCapacity(doc: CapacityDocument): string {
   const table = new Table({ head: ['#', ...LEVEL_HEAD, 'SLO'], style: plain });

@@ -6,6 +6,7 @@ import Table from 'cli-table3';
 import { UsageError } from '../cli/exit-codes.js';
 import type { ResultDocument } from '../report/result.js';
 import { PROBE_SCHEMA, type ProbeDocument } from './probe.js';
+import { plain } from '../report/tables.js';
 
 export interface StepInflation {
   step: string;
@@ -66,8 +67,6 @@ export function applyProbeBaseline(
     text: formatInflation(steps),
   };
 }
-
-const plain = { head: [] as string[], border: [] as string[], compact: true };
 
 export function formatInflation(steps: readonly StepInflation[]): string {
   const table = new Table({

@@ -11,6 +11,7 @@ import { holdLevel, type HoldRule, type LevelOutcome } from './hold.js';
 import type { SetupResult } from '../protocols/mattermost/setup.js';
 import { LEVEL_HEAD, levelCells, rowOf, type LevelRow } from './level-row.js';
 import { fitUsl, uslThroughput, type UslFit } from './usl.js';
+import { plain } from '../report/tables.js';
 
 export const SWEEP_SCHEMA = 'chatload/sweep/v1';
 
@@ -106,8 +107,6 @@ function seriesOf(rows: readonly LevelRow[], fit: UslFit | null): SweepDocument[
     stalled: rows.map((r) => r.stalled),
   };
 }
-
-const plain = { head: [] as string[], border: [] as string[], compact: true };
 
 export function formatSweep(sweep: SweepDocument): string {
   const table = new Table({

@@ -14,6 +14,7 @@ import {
 } from '../capacity/command-support.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { applyOverrides, seedFlag } from './overrides.js';
+import { plain } from '../report/tables.js';
 
 export interface ProbeFlags {
   iterations?: string;
@@ -43,8 +44,6 @@ export async function probeCommand(file: string, flags: ProbeFlags): Promise<num
   log(`probe written to ${outPath}`);
   return EXIT.ok;
 }
-
-const plain = { head: [] as string[], border: [] as string[], compact: true };
 
 export function formatProbe(doc: ProbeDocument): string {
   const table = new Table({

@@ -4,8 +4,7 @@
 import Table from 'cli-table3';
 import type { Comparison, MetricComparison } from './compare.js';
 import { signed } from './verdict-text.js';
-
-const plain = { head: [] as string[], border: [] as string[], compact: true };
+import { plain } from '../report/tables.js';
 
 export function formatComparison(comparison: Comparison): string {
   const { base, next } = comparison;

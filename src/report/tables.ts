@@ -8,7 +8,8 @@ import { formatMeasured } from './gates.js';
 import type { ResultDocument, StepResult } from './result.js';
 
 // No colours: the summary is often piped into files and CI logs.
-const plain = { head: [] as string[], border: [] as string[], compact: true };
+/** No colours (they would land in files and CI logs) and no lines between rows. */
+export const plain = { head: [] as string[], border: [] as string[], compact: true };
 
 export function formatSummary(result: ResultDocument): string {
   const parts = [
