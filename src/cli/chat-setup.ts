@@ -5,6 +5,7 @@ import { peakUsers } from '../engine/schedule.js';
 import {
   runSetup,
   SetupError,
+  describeSetupCounts,
   type AdminCredentials,
   type SetupResult,
 } from '../protocols/mattermost/setup.js';
@@ -40,8 +41,8 @@ export async function prepareChat(
     const setup = await runSetup(target, scenario.chat.setup, users, admin);
     const { created, reused, durationMs } = setup.report;
     log(
-      `setup done in ${(durationMs / 1000).toFixed(1)}s: created ${created.users} users, ` +
-        `${created.channels} channels; reused ${reused.users} users, ${reused.channels} channels`,
+      `setup done in ${(durationMs / 1000).toFixed(1)}s: ` +
+        `created ${describeSetupCounts(created)}; reused ${describeSetupCounts(reused)}`,
     );
     return setup;
   } catch (error) {

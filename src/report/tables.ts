@@ -6,6 +6,7 @@ import type { LatencySummary } from '../metrics/histogram.js';
 import { ERROR_CLASSES } from '../metrics/step-metrics.js';
 import { formatMeasured } from './gates.js';
 import type { ResultDocument, StepResult } from './result.js';
+import { describeSetupCounts } from '../protocols/mattermost/setup.js';
 
 // No colours: the summary is often piped into files and CI logs.
 /** No colours (they would land in files and CI logs) and no lines between rows. */
@@ -97,9 +98,8 @@ function deliverySection(result: ResultDocument): string {
   if (result.setup) {
     const { created, reused, durationMs } = result.setup;
     lines.push(
-      `setup (not measured): ${(durationMs / 1000).toFixed(1)}s, created ` +
-        `${created.users} users, ${created.channels} channels, ${created.teams} teams; ` +
-        `reused ${reused.users} users, ${reused.channels} channels, ${reused.teams} teams`,
+      `setup (not measured): ${(durationMs / 1000).toFixed(1)}s, ` +
+        `created ${describeSetupCounts(created)}; reused ${describeSetupCounts(reused)}`,
     );
   }
   const table = new Table({

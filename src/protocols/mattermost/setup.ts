@@ -53,6 +53,16 @@ async function eachLimited<T>(
 
 export class SetupError extends Error {}
 
+/** "10 users, 5 channels, 1 team", for one side of a setup report. */
+export function describeSetupCounts(counts: SetupReport['created']): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return [
+    plural(counts.users, 'user'),
+    plural(counts.channels, 'channel'),
+    plural(counts.teams, 'team'),
+  ].join(', ');
+}
+
 export async function runSetup(
   target: string,
   setup: ChatSetup,
