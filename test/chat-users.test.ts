@@ -8,36 +8,13 @@ import { launchBundledServer } from '../src/server/launch.js';
 import { decodeHistogram } from '../src/metrics/histogram.js';
 import { runSetup } from '../src/protocols/mattermost/setup.js';
 import { parseScenario } from '../src/scenario/load.js';
-import { adminCall, runChat } from './support/chat.js';
-
-// Each user logs in, connects, waits until everyone is connected, posts once to the one
-// large channel, then stays connected while the others' posts arrive.
-function oneChannelScenario(users: number, extra = '') {
-  return `
-name: fan-out
-protocol: mattermost
-load: { model: closed, users: ${users}, iterations: 1 }
-timeouts: { grace: 5s }
-mattermost:
-  setup: { prefix: t${users}, loginRate: 200/s }
-  deliveryWindow: 5s
-${extra}
-flows:
-  - name: poster
-    steps:
-      - login: {}
-      - connect: {}
-      - think: 1500ms
-      - post: { channel: large-0 }
-      - think: 1500ms
-`;
-}
+import { adminCall, fanOutScenario, runChat } from './support/chat.js';
 
 test('delivery latency is recorded for every recipient of every post', async () => {
   const server = await launchBundledServer({ users: 1 });
   try {
     const users = 8;
-    const { result } = await runChat(server, oneChannelScenario(users));
+    const { result } = await runChat(server, fanOutScenario(users));
     const delivery = result.delivery!;
 
     assert.equal(delivery.posts, users);
@@ -57,7 +34,7 @@ test('with the drop-events fault, lost equals the events the server dropped', as
   const server = await launchBundledServer({ users: 1, faults: ['drop-events:0.3'] });
   try {
     const users = 10;
-    const { result } = await runChat(server, oneChannelScenario(users));
+    const { result } = await runChat(server, fanOutScenario(users));
     const { json } = await adminCall(server, 'GET', '/chatload/faults');
     const droppedPosted = json.counters.postedDropped;
 
@@ -105,7 +82,7 @@ flows:
 test('setup reuses what exists: the second time it creates nothing', async () => {
   const server = await launchBundledServer({ users: 1 });
   try {
-    const scenario = parseScenario(oneChannelScenario(12), 'inline.yaml', 'yaml');
+    const scenario = parseScenario(fanOutScenario(12), 'inline.yaml', 'yaml');
     const admin = { user: server.seed.adminUsername, password: server.seed.adminPassword };
     const first = await runSetup(server.url, scenario.chat!.setup, 12, admin);
     const second = await runSetup(server.url, scenario.chat!.setup, 12, admin);
@@ -123,7 +100,7 @@ test('setup reuses what exists: the second time it creates nothing', async () =>
 test('two setups at once (two shards starting together) share one team and channel set', async () => {
   const server = await launchBundledServer({ users: 1 });
   try {
-    const scenario = parseScenario(oneChannelScenario(6), 'inline.yaml', 'yaml');
+    const scenario = parseScenario(fanOutScenario(6), 'inline.yaml', 'yaml');
     const admin = { user: server.seed.adminUsername, password: server.seed.adminPassword };
     const [a, b] = await Promise.all([
       runSetup(server.url, scenario.chat!.setup, 6, admin),

@@ -11,7 +11,7 @@ import { runCli, tempDir, type CliOutcome } from './support/cli.js';
 import { decodeHistogram, mergeHistograms, type Histogram } from '../src/metrics/histogram.js';
 import type { ResultDocument } from '../src/report/result.js';
 import { launchBundledServer } from '../src/server/launch.js';
-import { adminCall } from './support/chat.js';
+import { adminCall, fanOutScenario } from './support/chat.js';
 
 const USERS = 12;
 // Enough iterations that the first ones, slowed while each worker warms up, weigh little.
@@ -289,26 +289,7 @@ test('chat delivery is matched across workers: lost equals what the server dropp
   try {
     const users = 10;
     const file = join(dir, 'fan-out.yaml');
-    writeFileSync(
-      file,
-      `
-name: fan-out-workers
-protocol: mattermost
-load: { model: closed, users: ${users}, iterations: 1 }
-timeouts: { grace: 5s }
-mattermost:
-  setup: { prefix: w${users}, loginRate: 200/s }
-  deliveryWindow: 5s
-flows:
-  - name: poster
-    steps:
-      - login: {}
-      - connect: {}
-      - think: 1500ms
-      - post: { channel: large-0 }
-      - think: 1500ms
-`,
-    );
+    writeFileSync(file, fanOutScenario(users, 'w'));
     const out = join(dir, 'chat.json');
     const outcome = await runCli(
       [

@@ -28,6 +28,31 @@ export async function runChat(
   return { run, result, setup };
 }
 
+/**
+ * Each user logs in, connects, waits until everyone is connected, posts once to the one
+ * large channel, then stays connected while the others' posts arrive.
+ */
+/** `prefix` keeps apart the accounts of scenarios that share a server. */
+export function fanOutScenario(users: number, prefix = 't') {
+  return `
+name: fan-out
+protocol: mattermost
+load: { model: closed, users: ${users}, iterations: 1 }
+timeouts: { grace: 5s }
+mattermost:
+  setup: { prefix: ${prefix}${users}, loginRate: 200/s }
+  deliveryWindow: 5s
+flows:
+  - name: poster
+    steps:
+      - login: {}
+      - connect: {}
+      - think: 1500ms
+      - post: { channel: large-0 }
+      - think: 1500ms
+`;
+}
+
 /** Calls the bundled server's API as its admin. */
 export async function adminCall(
   server: LaunchedServer,
