@@ -5,12 +5,12 @@ import { peakUsers } from '../engine/schedule.js';
 import {
   runSetup,
   SetupError,
-  describeSetupCounts,
   type AdminCredentials,
   type SetupResult,
 } from '../protocols/mattermost/setup.js';
 import type { Scenario } from '../scenario/types.js';
 import type { LaunchedServer } from '../server/launch.js';
+import { describeSetupCounts } from '../report/tables.js';
 import { EXIT, UsageError } from './exit-codes.js';
 
 export interface AdminFlags {

@@ -6,7 +6,7 @@ import type { LatencySummary } from '../metrics/histogram.js';
 import { ERROR_CLASSES } from '../metrics/step-metrics.js';
 import { formatMeasured } from './gates.js';
 import type { ResultDocument, StepResult } from './result.js';
-import { describeSetupCounts } from '../protocols/mattermost/setup.js';
+import type { SetupReport } from '../protocols/mattermost/setup.js';
 
 // No colours: the summary is often piped into files and CI logs.
 /** No colours (they would land in files and CI logs) and no lines between rows. */
@@ -186,4 +186,14 @@ function ms(value: number): string {
 
 function seconds(valueMs: number): string {
   return `${(valueMs / 1000).toFixed(2)}s`;
+}
+
+/** "10 users, 5 channels, 1 team", for one side of a setup report. */
+export function describeSetupCounts(counts: SetupReport['created']): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return [
+    plural(counts.users, 'user'),
+    plural(counts.channels, 'channel'),
+    plural(counts.teams, 'team'),
+  ].join(', ');
 }

@@ -53,16 +53,6 @@ async function eachLimited<T>(
 
 export class SetupError extends Error {}
 
-/** "10 users, 5 channels, 1 team", for one side of a setup report. */
-export function describeSetupCounts(counts: SetupReport['created']): string {
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return [
-    plural(counts.users, 'user'),
-    plural(counts.channels, 'channel'),
-    plural(counts.teams, 'team'),
-  ].join(', ');
-}
-
 export async function runSetup(
   target: string,
   setup: ChatSetup,
@@ -154,24 +144,36 @@ async function adminToken(target: string, admin: AdminCredentials): Promise<stri
 }
 
 async function ensureTeam(api: AdminApi, name: string, report: SetupReport): Promise<string> {
-  const myTeams = async () =>
-    (await api.call('GET', '/users/me/teams')).json as { id: string; name: string }[];
-  const existing = (await myTeams()).find((team) => team.name === name);
-  if (existing) {
+  const findTeam = async () => {
+    const mine = (await api.call('GET', '/users/me/teams')).json as { id: string; name: string }[];
+    return mine.find((team) => team.name === name)?.id;
+  };
+  const existing = await findTeam();
+  if (existing !== undefined) {
     report.reused.teams++;
-    return existing.id;
+    return existing;
   }
   const body = { name, display_name: name, type: 'O', allow_open_invite: true };
-  const created = await api.call('POST', '/teams', body, [400]);
-  if (created.status < 400) {
-    report.created.teams++;
-    return created.json.id;
-  }
-  // Another shard's setup, with the same admin, may have made it a moment ago.
-  const raced = (await myTeams()).find((team) => team.name === name);
-  if (raced === undefined) throw refused('POST', '/teams', created);
-  report.reused.teams++;
-  return raced.id;
+  const team = await createOrFind(api, '/teams', body, findTeam);
+  report[team.created ? 'created' : 'reused'].teams++;
+  return team.id;
+}
+
+/**
+ * Creates a team or channel, or, when the server refuses because the name is taken, finds
+ * the one that another shard's setup (with the same admin) made a moment ago.
+ */
+async function createOrFind(
+  api: AdminApi,
+  path: string,
+  body: unknown,
+  findAgain: () => Promise<string | undefined>,
+): Promise<{ id: string; created: boolean }> {
+  const answer = await api.call('POST', path, body, [400]);
+  if (answer.status < 400) return { id: answer.json.id as string, created: true };
+  const id = await findAgain();
+  if (id === undefined) throw refused('POST', path, answer);
+  return { id, created: false };
 }
 
 function refused(method: string, path: string, answer: { status: number; json: unknown }) {
@@ -230,18 +232,13 @@ async function ensureChannels(
       let id = byName.get(name);
       if (id === undefined) {
         const body = { team_id: teamId, name, display_name: name, type: 'O' };
-        const answer = await api.call('POST', '/channels', body, [400]);
-        if (answer.status < 400) {
-          id = answer.json.id as string;
-          report.created.channels++;
-          created.add(id);
-        } else {
-          // Made meanwhile by another shard's setup (same admin): look again.
+        const channel = await createOrFind(api, '/channels', body, async () => {
           byName = await channelsByName();
-          id = byName.get(name);
-          if (id === undefined) throw refused('POST', '/channels', answer);
-          report.reused.channels++;
-        }
+          return byName.get(name);
+        });
+        id = channel.id;
+        if (channel.created) created.add(id);
+        report[channel.created ? 'created' : 'reused'].channels++;
       } else {
         report.reused.channels++;
       }
