@@ -42,7 +42,8 @@ interface ToolRun {
   connections: number;
 }
 
-// No colours and no rules between rows: the output is pasted into reports and CI logs.
+// No rule under the header either (`plain` has no colours or rules between rows): the output
+// is pasted into reports and CI logs.
 const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 
 // Lets the server close the previous run's sockets before the next run starts.

@@ -96,7 +96,7 @@ function thresholdFlag(text: string, scenario: Scenario): Threshold {
     throw new UsageError(`--threshold: ${error.message}\n  ${text}\n  ${caret}`);
   }
 
-  const names = new Set([...httpSteps(scenario.flows)].map((step) => step.name));
+  const names = new Set(httpSteps(scenario.flows).map((step) => step.name));
   if (threshold.step !== undefined && !names.has(threshold.step)) {
     throw new UsageError(
       `--threshold "${text}": no step is named "${threshold.step}"` +

@@ -30,9 +30,9 @@ export async function runChat(
 
 /**
  * Each user logs in, connects, waits until everyone is connected, posts once to the one
- * large channel, then stays connected while the others' posts arrive.
+ * large channel, then stays connected while the others' posts arrive. `prefix` keeps apart
+ * the accounts of scenarios that share a server.
  */
-/** `prefix` keeps apart the accounts of scenarios that share a server. */
 export function fanOutScenario(users: number, prefix = 't') {
   return `
 name: fan-out
